@@ -1,0 +1,6 @@
+//! Server functions, next to the serialisable types they return. Their bodies run only on the
+//! server; the browser build gets a client stub that calls them over HTTP.
+
+pub mod auth;
+pub mod tasks;
+pub mod users;

@@ -1,0 +1,23 @@
+//! The cojudge domain: plain types and rules with no I/O.
+//!
+//! Everything here compiles for the browser and the server alike, and is unit-tested without a
+//! database. The web layer, the CLI and the worker call into it; it calls nothing.
+
+pub mod email;
+pub mod item_state;
+pub mod label_scale;
+pub mod role;
+pub mod task_definition;
+pub mod task_name;
+pub mod verdict;
+
+pub use email::Email;
+pub use item_state::ItemState;
+pub use label_scale::{Label, LabelScale, ScaleKind};
+pub use role::{Capability, Role};
+pub use task_definition::{
+    ConfidenceMethod, Criterion, DefinitionError, Grading, JudgeMode, JudgeSettings,
+    PromptOverrides, RoutingSettings, TaskDefinition,
+};
+pub use task_name::TaskName;
+pub use verdict::{Grade, Verdict, VerdictError};

@@ -1,0 +1,75 @@
+//! The error type server functions return to the browser.
+//!
+//! Policy:
+//! - Errors people can act on (not signed in, no access, bad input, not found) carry a message
+//!   written for them.
+//! - Everything else becomes [`AppError::Internal`]: the cause is logged once on the server, where
+//!   it happened, and the browser only learns that something went wrong. Database errors, file
+//!   paths and stack traces never reach a page.
+//! - Code matches on variants, never on message text.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You do not have access to this page.")]
+    Forbidden,
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status that fits the error, for server-rendered error pages.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) => 400,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 503,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                AppError::Invalid(message)
+            }
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                AppError::Transport(message)
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        tracing::error!(%error, "session store error");
+        AppError::Internal
+    }
+}

@@ -1,0 +1,17 @@
+//! cojudge's application crate, compiled twice: with `ssr` into the server binary, and with
+//! `hydrate` into the browser bundle (see the `frontend` crate).
+//!
+//! - [`domain`]: plain types and rules, no I/O, shared by both builds.
+//! - [`api`]: server functions and the serialisable types they return.
+//! - [`server`]: server-only state, authentication and SQL (`ssr` only).
+//! - [`ui`]: the pages and components.
+
+pub mod api;
+pub mod domain;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+
+pub use error::AppError;
+pub use ui::shell::{shell, App};

@@ -1,0 +1,6 @@
+//! All SQL of the app, in small functions that take a pool, connection or transaction.
+//! Row types here are separate from the serialisable types sent to the browser.
+
+pub mod audit;
+pub mod tasks;
+pub mod users;

@@ -1,0 +1,9 @@
+//! Server-only parts of the app crate: shared state, passwords, sessions and SQL.
+//! Compiled only with the `ssr` feature, so none of it reaches the browser bundle.
+
+pub mod db;
+pub mod password;
+pub mod session;
+pub mod state;
+
+pub use state::AppState;

@@ -1,0 +1,59 @@
+//! Who is signed in. The session (tower-sessions, stored in Postgres) holds only the user's id;
+//! the account is read afresh on every request, so disabling a user or changing a role takes
+//! effect at once.
+
+use super::{db, AppState};
+use crate::api::auth::CurrentUser;
+use crate::domain::Capability;
+use crate::AppError;
+use tower_sessions::Session;
+
+const USER_ID_KEY: &str = "user_id";
+
+/// Signs `user_id` in on `session`, under a new session id (against session fixation).
+pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user_id).await?;
+    Ok(())
+}
+
+/// Ends the session and deletes it from the store.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The signed-in, active user of `session`, if any.
+pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+        return Ok(None);
+    };
+    Ok(db::users::find_active(&state.pool, user_id).await?)
+}
+
+/// The signed-in user of the current server-function request, if any.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = AppState::from_context()?;
+    let session: Session = leptos_axum::extract().await.map_err(|error| {
+        tracing::error!(%error, "session layer missing");
+        AppError::Internal
+    })?;
+    user_of(&state, &session).await
+}
+
+/// The signed-in user, if their role grants `capability`; otherwise why not. A refusal also sets
+/// the response status (401 or 403), so API clients see it without reading the body.
+pub async fn require(capability: Capability) -> Result<CurrentUser, AppError> {
+    let refuse = |error: AppError| {
+        crate::ui::status::set_status(error.status_code());
+        error
+    };
+    let user = current_user()
+        .await?
+        .ok_or_else(|| refuse(AppError::Unauthenticated))?;
+    if user.role.can(capability) {
+        Ok(user)
+    } else {
+        Err(refuse(AppError::Forbidden))
+    }
+}

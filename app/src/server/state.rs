@@ -1,0 +1,29 @@
+//! The state every request handler and server function shares. It holds handles only (a pool,
+//! settings); nothing in it is mutable, so any number of web processes can serve side by side.
+
+use crate::AppError;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// The state provided to server functions through Leptos context.
+    pub fn from_context() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            AppError::Internal
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! The frame around every signed-in page: brand, navigation, and the account menu.
+
+use super::auth::use_auth;
+use crate::domain::Capability;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <a class="brand" href="/">"cojudge"</a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move { account_menu(use_auth().user.await.ok().flatten()) })}
+                </Transition>
+            </header>
+            <main class="content">{children()}</main>
+        </div>
+    }
+}
+
+fn account_menu(user: Option<crate::api::auth::CurrentUser>) -> impl IntoView {
+    let logout = use_auth().logout;
+    user.map(|user| {
+        let is_admin = user.role.can(Capability::Administer);
+        view! {
+            <nav class="nav" aria-label="Main">
+                <A href="/" exact=true>"Tasks"</A>
+                {is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}
+            </nav>
+            <div class="account">
+                <span data-testid="current-user" class="account-name">{user.email}</span>
+                <span class="badge" data-testid="current-role">{user.role.as_str()}</span>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="button ghost">"Sign out"</button>
+                </ActionForm>
+            </div>
+        }
+    })
+}

@@ -1,0 +1,7 @@
+//! Pages and components. Rendered on the server, then hydrated in the browser.
+
+pub mod auth;
+pub mod layout;
+pub mod pages;
+pub mod shell;
+pub mod status;

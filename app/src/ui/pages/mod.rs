@@ -1,0 +1,6 @@
+//! One module per page.
+
+pub mod admin_users;
+pub mod errors;
+pub mod home;
+pub mod login;

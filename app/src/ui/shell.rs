@@ -1,0 +1,67 @@
+//! The HTML document and the route table.
+
+use super::auth::{provide_auth, RequireCapability};
+use super::layout::Layout;
+use super::pages::{admin_users::UsersPage, errors::NotFound, home::HomePage, login::LoginPage};
+use crate::domain::Capability;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The whole HTML document, rendered by the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes, each wrapped in the capability it needs.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="cojudge" href="/pkg/cojudge.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "cojudge".to_string() } else { format!("{page} · cojudge") }/>
+        <Router>
+            <Routes fallback=|| view! { <Layout><NotFound/></Layout> }>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::ViewTasks><HomePage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/users")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Administer><UsersPage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Marks the document once the browser has hydrated it, so end-to-end tests (and people reading
+/// the DOM) can tell a live page from server-rendered HTML. Effects run only in the browser.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,71 @@
+import { test, expect } from '@playwright/test';
+import { ADMIN, ANNOTATOR, hydrated, signIn } from './helpers';
+
+test('an admin signs in, sees the three tasks with their counts, and signs out', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(err.message));
+
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('current-user')).toHaveText(ADMIN.email);
+
+  const cards = page.getByTestId('task-card');
+  await expect(cards).toHaveCount(3);
+  for (const task of ['interest', 'tag', 'explanation']) {
+    const card = page.locator(`[data-testid="task-card"][data-task="${task}"]`);
+    await expect(card.locator('[data-state="queued"] dd')).toHaveText('40');
+    await expect(card.getByTestId('total-count').locator('dd')).toHaveText('40');
+  }
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  expect(errors).toEqual([]);
+});
+
+test('a wrong password shows an error and does not sign in', async ({ page }) => {
+  await signIn(page, { email: ADMIN.email, password: 'not-the-password' });
+  await expect(page.getByTestId('login-error')).toHaveText('Wrong e-mail address or password.');
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('an annotator cannot open the admin users page', async ({ page }) => {
+  await signIn(page, ANNOTATOR);
+  await expect(page.getByTestId('current-role')).toHaveText('annotator');
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+
+  const response = await page.goto('/admin/users');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await expect(page.getByTestId('users-table')).toHaveCount(0);
+});
+
+test('an admin opens the users page from the navigation', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByTestId('users-table')).toContainText(ANNOTATOR.email);
+});
+
+test('a signed-out visitor is sent to sign in and comes back to the page asked for', async ({ page }) => {
+  const response = await page.goto('/admin/users');
+  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Fusers|\/login\?next=\/admin\/users/);
+  expect(response?.status()).toBe(200);
+  await hydrated(page);
+  await page.getByLabel('E-mail').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+});
+
+test('an unknown address shows the 404 page', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page.getByTestId('current-user')).toBeVisible();
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId('not-found')).toBeVisible();
+});

@@ -1,0 +1,161 @@
+//! Command-line interface. Every setting is a flag with an environment variable behind it, so
+//! `--help` documents the whole configuration.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cojudge",
+    version,
+    about = "Human–LLM cooperative judging of LLM-generated recommender artifacts"
+)]
+pub struct Cli {
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "COJUDGE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app (and, when DATABASE_URL is unset, a local Postgres).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Load the demo tasks, artifacts and accounts into the database.
+    Demo(DemoArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the local Postgres cluster that cojudge runs when DATABASE_URL is unset.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Postgres URL. When unset, cojudge starts (or reuses) a local Postgres in --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+    /// Folder for cojudge's local state; the local Postgres lives in DATA_DIR/pg.
+    #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+    pub data_dir: PathBuf,
+    /// Largest number of database connections this process opens.
+    #[arg(long, env = "COJUDGE_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "COJUDGE_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on.
+    #[arg(long, env = "COJUDGE_PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// The URL people reach the app at; cross-origin checks accept this origin, and cookies are
+    /// marked Secure when it is https. Defaults to http://HOST:PORT.
+    #[arg(long, env = "COJUDGE_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Folder with the built browser assets (`pkg/` with the wasm, JS and CSS).
+    #[arg(long, env = "COJUDGE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Hours a session lasts without activity.
+    #[arg(long, env = "COJUDGE_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+    /// When to load demo data: `auto` loads it into an empty local database on first start.
+    #[arg(long, env = "COJUDGE_DEMO", default_value = "auto")]
+    pub demo: DemoMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoMode {
+    /// Only when cojudge started its own local Postgres and the database has no accounts yet.
+    Auto,
+    /// Whenever the database has no accounts yet.
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Artifacts generated per built-in task.
+    #[arg(long, default_value_t = 120)]
+    pub per_task: usize,
+    /// Random seed; the same seed gives the same artifacts.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is asked for, or read from standard input.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        /// admin, trainer, reviewer or annotator.
+        #[arg(long)]
+        role: String,
+        /// Display name; defaults to the part of the e-mail before the @.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an account.
+    Passwd {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Start the local Postgres (or find it running) and print its URL.
+    Start {
+        #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+        data_dir: PathBuf,
+    },
+    /// Stop the local Postgres.
+    Stop {
+        #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+        data_dir: PathBuf,
+    },
+    /// Print the URL of the running local Postgres.
+    Url {
+        #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+        data_dir: PathBuf,
+    },
+}

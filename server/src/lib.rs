@@ -1,0 +1,10 @@
+//! The cojudge server crate as a library, so integration tests drive the same code as the binary.
+
+pub mod cli;
+pub mod commands;
+pub mod database;
+pub mod demo;
+pub mod postgres;
+pub mod seed;
+pub mod telemetry;
+pub mod web;

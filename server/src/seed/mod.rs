@@ -1,0 +1,3 @@
+//! Data every installation starts with: the built-in tasks.
+
+pub mod builtin_tasks;

@@ -1,0 +1,10 @@
+//! The HTTP side: the axum router with the Leptos pages and server functions, sessions,
+//! cross-origin protection, security headers and health endpoints.
+
+pub mod csrf;
+pub mod health;
+pub mod router;
+pub mod security_headers;
+pub mod sessions;
+
+pub use router::{build_router, WebConfig};

@@ -1,0 +1,82 @@
+//! Assembles the axum router: health endpoints, Leptos pages and server functions, static
+//! assets, and the layers every request passes through.
+
+use super::csrf::{refuse_cross_origin, AllowedOrigins};
+use super::{health, security_headers, sessions};
+use app::server::AppState;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// What the web layer needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub addr: SocketAddr,
+    /// Where people reach the app; its origin may send state-changing requests.
+    pub public_url: url::Url,
+    /// Folder holding `pkg/` (wasm, JS, CSS) and the favicon.
+    pub site_root: PathBuf,
+    pub session_hours: i64,
+}
+
+impl WebConfig {
+    fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("cojudge")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    let state = AppState {
+        pool: pool.clone(),
+        leptos_options,
+    };
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+    let shell_options = state.leptos_options.clone();
+    let allowed = AllowedOrigins(Arc::new(vec![config
+        .public_url
+        .origin()
+        .ascii_serialization()]));
+
+    let mut router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            provide_state.clone(),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, shell))
+        .with_state(state)
+        .layer(sessions::layer(
+            pool,
+            config.secure_cookies(),
+            config.session_hours,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            allowed,
+            refuse_cross_origin,
+        ));
+    for layer in security_headers::layers() {
+        router = router.layer(layer);
+    }
+    router.layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,202 @@
+//! Signing in and out, session rotation, and role checks on server functions.
+
+use crate::harness::{session_cookie, spawn_app};
+use app::domain::Role;
+
+#[tokio::test]
+async fn signing_in_with_the_right_password_starts_a_session_and_redirects_home() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+
+    let response = app
+        .sign_in(&client, "ann@example.org", "ann-password-1")
+        .await;
+
+    assert!(
+        response.status().is_redirection(),
+        "status {}",
+        response.status()
+    );
+    assert_eq!(response.headers()["location"], "/");
+    let cookie = response
+        .cookies()
+        .find(|c| c.name() == "cojudge_session")
+        .expect("a session cookie");
+    assert!(cookie.http_only());
+    assert_eq!(cookie.same_site_lax(), true);
+    let me = app
+        .call(&client, "auth/me")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ann@example.org");
+    assert_eq!(me["role"], "annotator");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_refusal() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+
+    let wrong_password = app
+        .sign_in(&client, "ann@example.org", "not-her-password")
+        .await;
+    let status = wrong_password.status();
+    let wrong_password = wrong_password.text().await.unwrap();
+    let unknown_email = app
+        .sign_in(&client, "nobody@example.org", "not-her-password")
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!(status, 401);
+    assert!(
+        wrong_password.contains("Wrong e-mail address or password."),
+        "{wrong_password}"
+    );
+    assert_eq!(wrong_password, unknown_email);
+    let me = app
+        .call(&client, "auth/me")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(me.is_null());
+}
+
+#[tokio::test]
+async fn a_disabled_account_cannot_sign_in() {
+    let app = spawn_app().await;
+    let id = app
+        .add_user("gone@example.org", Role::Admin, "gone-password-1")
+        .await;
+    sqlx::query("UPDATE users SET disabled_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let response = app
+        .sign_in(&app.client(), "gone@example.org", "gone-password-1")
+        .await;
+
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn the_session_id_is_replaced_at_sign_in_and_the_old_one_stops_working() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+    let first = session_cookie(
+        &app.sign_in(&client, "ann@example.org", "ann-password-1")
+            .await,
+    )
+    .unwrap();
+
+    let second = session_cookie(
+        &app.sign_in(&client, "ann@example.org", "ann-password-1")
+            .await,
+    )
+    .unwrap();
+
+    assert_ne!(first, second);
+    let stale = reqwest::Client::new()
+        .post(format!("{}/api/auth/me", app.address))
+        .header("Cookie", format!("cojudge_session={first}"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(
+        stale.is_null(),
+        "the pre-login session id must not stay signed in: {stale}"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+    app.sign_in(&client, "ann@example.org", "ann-password-1")
+        .await;
+
+    let response = app.call(&client, "auth/logout").await;
+
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let me = app
+        .call(&client, "auth/me")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(me.is_null());
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[tokio::test]
+async fn only_admins_may_list_users_and_the_refusal_has_the_right_status() {
+    let app = spawn_app().await;
+    for (email, role) in [
+        ("admin@example.org", Role::Admin),
+        ("ann@example.org", Role::Annotator),
+        ("tim@example.org", Role::Trainer),
+        ("rey@example.org", Role::Reviewer),
+    ] {
+        app.add_user(email, role, "a-long-password").await;
+    }
+    assert_eq!(app.call(&app.client(), "users/list").await.status(), 401);
+    for (email, expected) in [
+        ("admin@example.org", 200),
+        ("ann@example.org", 403),
+        ("tim@example.org", 403),
+        ("rey@example.org", 403),
+    ] {
+        let client = app.client();
+        app.sign_in(&client, email, "a-long-password").await;
+        assert_eq!(
+            app.call(&client, "users/list").await.status(),
+            expected,
+            "{email}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_role_sees_the_task_summaries_with_counts_per_state() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+    assert_eq!(app.call(&client, "tasks/summaries").await.status(), 401);
+    app.sign_in(&client, "ann@example.org", "ann-password-1")
+        .await;
+
+    let tasks: Vec<app::api::tasks::TaskSummary> = app
+        .call(&client, "tasks/summaries")
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["interest", "tag", "explanation"]);
+    assert!(tasks.iter().all(|t| t.counts.len() == 6 && t.total == 0));
+    assert_eq!(tasks[1].criteria.len(), 4);
+}

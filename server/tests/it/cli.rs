@@ -1,0 +1,155 @@
+//! The `cojudge` binary, run as a user would: accounts from the command line.
+
+use crate::harness::migrated_pool;
+use secrecy::{ExposeSecret, SecretString};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cojudge(database_url: &SecretString, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cojudge"))
+        .args(args)
+        .env("DATABASE_URL", database_url.expose_secret())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() {
+    let (pool, url) = migrated_pool().await;
+    let args = [
+        "user",
+        "add",
+        "--email",
+        "Tim@Example.org",
+        "--role",
+        "trainer",
+        "--password-stdin",
+    ];
+
+    let created = cojudge(&url, &args, "a-long-password\n");
+    let duplicate = cojudge(&url, &args, "a-long-password\n");
+
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout)
+        .contains("Created trainer account tim@example.org"));
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+    let email = app::domain::Email::parse("tim@example.org").unwrap();
+    let stored = app::server::db::users::credentials(&pool, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        app::server::password::verify("a-long-password".into(), Some(stored.password_hash)).await
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'user.created'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn user_add_explains_a_bad_role_and_a_short_password() {
+    let (_, url) = migrated_pool().await;
+
+    let bad_role = cojudge(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.org",
+            "--role",
+            "root",
+            "--password-stdin",
+        ],
+        "a-long-password\n",
+    );
+    let short = cojudge(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr)
+        .contains("expected one of admin, trainer, reviewer, annotator"));
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+}
+
+#[tokio::test]
+async fn user_passwd_changes_the_password_of_an_existing_account_only() {
+    let (pool, url) = migrated_pool().await;
+    cojudge(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "first-password\n",
+    );
+
+    let changed = cojudge(
+        &url,
+        &[
+            "user",
+            "passwd",
+            "--email",
+            "a@example.org",
+            "--password-stdin",
+        ],
+        "second-password\n",
+    );
+    let missing = cojudge(
+        &url,
+        &[
+            "user",
+            "passwd",
+            "--email",
+            "b@example.org",
+            "--password-stdin",
+        ],
+        "second-password\n",
+    );
+
+    assert!(changed.status.success());
+    assert!(!missing.status.success());
+    let email = app::domain::Email::parse("a@example.org").unwrap();
+    let stored = app::server::db::users::credentials(&pool, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        app::server::password::verify("second-password".into(), Some(stored.password_hash)).await
+    );
+}

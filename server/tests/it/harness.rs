@@ -1,0 +1,149 @@
+//! `spawn_app()`: a cojudge web server on a random port over its own freshly migrated database.
+//!
+//! The cluster is the one named by `COJUDGE_TEST_DATABASE_URL` (scripts/test starts one), or
+//! else a local cluster in `target/test-pg` started with the app's own launcher.
+
+use cojudge::database::{connect, create_database_if_missing, migrate};
+use cojudge::postgres::LocalPostgres;
+use cojudge::web::{build_router, WebConfig};
+use reqwest::redirect::Policy;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
+use std::path::PathBuf;
+use tokio::sync::OnceCell;
+
+/// A URL of the test cluster's maintenance database (`postgres`).
+async fn cluster_url() -> SecretString {
+    static URL: OnceCell<SecretString> = OnceCell::const_new();
+    URL.get_or_init(|| async {
+        if let Ok(url) = std::env::var("COJUDGE_TEST_DATABASE_URL") {
+            let mut url = url::Url::parse(&url).expect("COJUDGE_TEST_DATABASE_URL is a URL");
+            url.set_path("/postgres");
+            return SecretString::from(url.to_string());
+        }
+        let root = workspace_target().join("test-pg").join("pg");
+        tokio::task::spawn_blocking(move || LocalPostgres::ensure_running(&root))
+            .await
+            .unwrap()
+            .expect("the test Postgres starts")
+            .url("postgres")
+    })
+    .await
+    .clone()
+}
+
+pub fn workspace_target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// A new, empty database (not migrated) on the test cluster, and its URL.
+pub async fn fresh_database() -> (String, SecretString) {
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let admin = cluster_url().await;
+    create_database_if_missing(&admin, &name)
+        .await
+        .expect("test database is created");
+    let mut url = url::Url::parse(admin.expose_secret()).unwrap();
+    url.set_path(&format!("/{name}"));
+    (name, SecretString::from(url.to_string()))
+}
+
+/// A pool on a new database with every migration applied and the built-in tasks seeded.
+pub async fn migrated_pool() -> (PgPool, SecretString) {
+    let (_, url) = fresh_database().await;
+    let pool = connect(&url, 8)
+        .await
+        .expect("connects to the test database");
+    migrate(&pool).await.expect("migrations apply");
+    cojudge::seed::builtin_tasks::ensure_builtin_tasks(&pool)
+        .await
+        .expect("built-in tasks are seeded");
+    (pool, url)
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub database_url: SecretString,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (pool, database_url) = migrated_pool().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = WebConfig {
+        addr,
+        public_url: format!("http://{addr}").parse().unwrap(),
+        site_root: workspace_target().join("site"),
+        session_hours: 12,
+    };
+    let router = build_router(pool.clone(), &config);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        address: format!("http://{addr}"),
+        pool,
+        database_url,
+    }
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("Accept", "text/html,application/xhtml+xml".parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// Creates an account directly in the database.
+    pub async fn add_user(&self, email: &str, role: app::domain::Role, password: &str) -> i64 {
+        let hash = app::server::password::hash(password.to_string())
+            .await
+            .unwrap();
+        let email = app::domain::Email::parse(email).unwrap();
+        app::server::db::users::insert(&self.pool, &email, "Test user", role, &hash)
+            .await
+            .unwrap()
+    }
+
+    /// Posts the sign-in form as the browser does without JavaScript.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/auth/login", self.address))
+            .form(&[("email", email), ("password", password), ("next", "")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls a server function with no arguments, as the hydrated page does.
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The value of the session cookie the client holds for `app`, if any.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .cookies()
+        .find(|c| c.name() == cojudge::web::sessions::COOKIE_NAME)
+        .map(|c| c.value().to_string())
+}

@@ -1,0 +1,11 @@
+//! Integration tests against a real Postgres: one throwaway cluster per test run, one fresh
+//! database per test. A single test binary (modules below) keeps linking time down.
+
+mod accounts;
+mod cli;
+mod csrf;
+mod demo;
+mod harness;
+mod launcher;
+mod migrations;
+mod pages;

@@ -1,0 +1,139 @@
+//! Server-rendered pages: redirects for visitors who are signed out, 403 and 404 pages, security
+//! headers and health endpoints.
+
+use crate::harness::spawn_app;
+use app::domain::Role;
+
+#[tokio::test]
+async fn a_signed_out_visitor_is_redirected_to_sign_in_with_the_page_to_return_to() {
+    let app = spawn_app().await;
+
+    let home = app.client().get(&app.address).send().await.unwrap();
+    let users = app
+        .client()
+        .get(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert!(home.status().is_redirection(), "status {}", home.status());
+    assert_eq!(home.headers()["location"], "/login");
+    assert_eq!(users.headers()["location"], "/login?next=/admin/users");
+}
+
+#[tokio::test]
+async fn the_login_page_renders_a_form_with_security_headers() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"name="password""#));
+    assert!(
+        html.contains("/pkg/cojudge.js"),
+        "the page loads the hydration script"
+    );
+}
+
+#[tokio::test]
+async fn an_annotator_gets_a_403_page_for_the_admin_users_page() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let client = app.client();
+    app.sign_in(&client, "ann@example.org", "ann-password-1")
+        .await;
+
+    let response = client
+        .get(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 403);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="forbidden""#));
+    assert!(!html.contains(r#"data-testid="users-table""#));
+}
+
+#[tokio::test]
+async fn an_admin_sees_the_users_page_and_the_home_page_lists_the_tasks() {
+    let app = spawn_app().await;
+    app.add_user("root@example.org", Role::Admin, "root-password-1")
+        .await;
+    let client = app.client();
+    app.sign_in(&client, "root@example.org", "root-password-1")
+        .await;
+
+    let users = client
+        .get(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .unwrap();
+    let home = client
+        .get(&app.address)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!(users.status(), 200);
+    assert!(users.text().await.unwrap().contains("root@example.org"));
+    for task in ["interest", "tag", "explanation"] {
+        assert!(
+            home.contains(&format!(r#"data-task="{task}""#)),
+            "home lists {task}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_address_is_a_404_page() {
+    let app = spawn_app().await;
+    let response = app
+        .client()
+        .get(format!("{}/no/such/page", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"data-testid="not-found""#));
+}
+
+#[tokio::test]
+async fn health_and_readiness_report_ok_with_a_database() {
+    let app = spawn_app().await;
+    let health = app
+        .client()
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    let ready = app
+        .client()
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(ready.status(), 200);
+}
