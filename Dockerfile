@@ -130,7 +130,7 @@ USER cojudge
 EXPOSE 3000
 
 # No curl in the image: bash's /dev/tcp speaks just enough HTTP. Only meaningful for
-# `serve`; docker-compose.yml disables it for the `migrate` and `worker` services.
+# `serve`; docker-compose.yml disables it for the one-shot `migrate` service.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${COJUDGE_PORT:-3000} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
