@@ -1,16 +1,18 @@
 //! A deterministic generator of demo items for the three built-in tasks.
 //!
 //! Each synthetic user ([`Persona`]) gets one artifact per task, written by a pretend generator
-//! model at one of two milestones. About 55% of the artifacts pass every criterion; the others
-//! were built to fail one criterion (sometimes two) in the ways the task files describe, so the
-//! labels they should earn are known by construction and the demo can measure a judge against
-//! them.
+//! model at one of two milestones (the later one better). About 56% of the artifacts pass every
+//! criterion; the others were built to fail one criterion (sometimes two) in the ways the task
+//! files describe, so the labels they should earn are known by construction and the demo can
+//! measure a judge against them.
+
+mod plan;
 
 use super::persona::Persona;
 use super::{explanation, interest, tag};
 use chrono::NaiveDate;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use plan::{deck, FailurePlan};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -92,24 +94,33 @@ const MILESTONES: [Milestone; 2] = [
     },
 ];
 
-/// Share of artifacts that fail two criteria rather than one.
-const TWO_FAILURES_RATE: f64 = 0.15;
 /// Share of items marked golden.
 const GOLDEN_RATE: f64 = 0.1;
 
 /// Same seed, same items (use rand_chacha::ChaCha8Rng). `per_task` items of each of the three tasks.
 pub fn generate(seed: u64, per_task: usize) -> Vec<DemoItem> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Half the users were served by each milestone.
+    let milestone_of: Vec<usize> = deck(&mut rng, per_task, 0.5)
+        .into_iter()
+        .map(usize::from)
+        .collect();
+    let pass_rates = MILESTONES.map(|m| m.pass_rate);
+    let plans = TASKS
+        .each_ref()
+        .map(|task| FailurePlan::deal(&mut rng, task.criteria, &milestone_of, &pass_rates));
+    let golden = TASKS
+        .each_ref()
+        .map(|_| deck(&mut rng, per_task, GOLDEN_RATE));
     let mut by_task: [Vec<DemoItem>; 3] = Default::default();
     for user in 0..per_task {
-        let milestone = MILESTONES.choose(&mut rng).expect("milestones exist");
+        let milestone = &MILESTONES[milestone_of[user]];
         let today = NaiveDate::parse_from_str(milestone.version, "%Y-%m-%d")
             .expect("milestone versions are dates");
         let persona = Persona::sample(&mut rng, today);
-        for (task, items) in TASKS.iter().zip(by_task.iter_mut()) {
-            let failing = plan_failures(&mut rng, task.criteria, milestone.pass_rate);
-            let artifact = (task.build)(&persona, &failing, &mut rng);
-            items.push(DemoItem {
+        for (t, task) in TASKS.iter().enumerate() {
+            let artifact = (task.build)(&persona, plans[t].failing(user), &mut rng);
+            by_task[t].push(DemoItem {
                 task: task.name,
                 external_id: format!("demo-u{user:04}-{}", task.name),
                 context: artifact.context,
@@ -118,28 +129,11 @@ pub fn generate(seed: u64, per_task: usize) -> Vec<DemoItem> {
                 generator_version: milestone.version.to_string(),
                 batch: format!("demo-{}", milestone.version),
                 intended_labels: artifact.labels,
-                golden: rng.gen_bool(GOLDEN_RATE),
+                golden: golden[t][user],
             });
         }
     }
     by_task.into_iter().flatten().collect()
-}
-
-/// The criteria an artifact will fail: none with probability `pass_rate`, else one or two.
-fn plan_failures(
-    rng: &mut ChaCha8Rng,
-    criteria: &'static [&'static str],
-    pass_rate: f64,
-) -> Vec<&'static str> {
-    if rng.gen_bool(pass_rate) {
-        return Vec::new();
-    }
-    let count = if rng.gen_bool(TWO_FAILURES_RATE) {
-        2
-    } else {
-        1
-    };
-    criteria.choose_multiple(rng, count).copied().collect()
 }
 
 /// Labels for a binary task: `fail` for the failing criteria, `pass` for the others.
@@ -158,7 +152,11 @@ pub fn binary_labels(criteria: &[&str], failing: &[&str]) -> BTreeMap<String, St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::task_files::built_in_task;
+    use crate::seed::builtin_tasks::builtin_definition;
+
+    fn built_in_task(name: &str) -> app::domain::TaskDefinition {
+        builtin_definition(name).unwrap()
+    }
     use app::domain::Verdict;
     use std::collections::HashSet;
 
@@ -210,7 +208,7 @@ mod tests {
                 .collect();
             let qualified =
                 verdicts.iter().filter(|v| v.qualified).count() as f64 / verdicts.len() as f64;
-            assert!((0.45..=0.68).contains(&qualified), "{name}: {qualified}");
+            assert!((0.5..=0.6).contains(&qualified), "{name}: {qualified}");
             for criterion in &task.criteria {
                 assert!(
                     verdicts
@@ -224,8 +222,28 @@ mod tests {
     }
 
     #[test]
-    fn about_one_item_in_ten_is_golden() {
-        let golden = generate(42, 120).iter().filter(|i| i.golden).count();
-        assert!((18..=54).contains(&golden), "{golden}");
+    fn one_item_in_ten_of_each_task_is_golden() {
+        let items = generate(42, 120);
+        for task in ["interest", "tag", "explanation"] {
+            let golden = items.iter().filter(|i| i.task == task && i.golden).count();
+            assert_eq!(golden, 12, "{task}");
+        }
+    }
+
+    #[test]
+    fn the_criteria_in_the_task_files_are_the_ones_the_generator_labels() {
+        let expected: [(&str, &[&str]); 3] = [
+            ("interest", &crate::demo::interest::CRITERIA),
+            ("tag", &crate::demo::tag::CRITERIA),
+            ("explanation", &crate::demo::explanation::CRITERIA),
+        ];
+        for (name, criteria) in expected {
+            let names: Vec<String> = built_in_task(name)
+                .criteria
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            assert_eq!(names, criteria, "{name}");
+        }
     }
 }

@@ -9,7 +9,6 @@ mod line;
 mod load;
 mod persona;
 mod tag;
-pub mod task_files;
 mod vocabulary;
 
 pub use load::{load, DemoSummary, DEMO_ACCOUNTS};

@@ -25,7 +25,7 @@ async fn signing_in_with_the_right_password_starts_a_session_and_redirects_home(
         .find(|c| c.name() == "cojudge_session")
         .expect("a session cookie");
     assert!(cookie.http_only());
-    assert_eq!(cookie.same_site_lax(), true);
+    assert!(cookie.same_site_lax());
     let me = app
         .call(&client, "auth/me")
         .await

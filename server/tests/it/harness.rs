@@ -66,11 +66,10 @@ pub async fn migrated_pool() -> (PgPool, SecretString) {
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
-    pub database_url: SecretString,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let (pool, database_url) = migrated_pool().await;
+    let (pool, _) = migrated_pool().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = WebConfig {
@@ -84,7 +83,6 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         address: format!("http://{addr}"),
         pool,
-        database_url,
     }
 }
 

@@ -124,9 +124,7 @@ pub async fn set_password_hash(
 
 /// How many accounts exist.
 pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
-            .fetch_one(pool)
-            .await?,
-    )
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
+        .fetch_one(pool)
+        .await
 }
