@@ -8,8 +8,7 @@ bin=target/release/cojudge
 [ -x "$bin" ] || { echo "build first: scripts/build" >&2; exit 1; }
 export COJUDGE_DATA_DIR=target/e2e
 unset DATABASE_URL
-"$bin" db stop >/dev/null 2>&1 || true
-rm -rf target/e2e
+"$bin" db destroy >/dev/null
 "$bin" db start >/dev/null
 "$bin" demo --per-task 40 >/dev/null
 echo 'e2e-admin-password' | "$bin" user add --email e2e-admin@example.org --role admin --password-stdin

@@ -153,6 +153,11 @@ pub enum DbCommand {
         #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
         data_dir: PathBuf,
     },
+    /// Stop the local Postgres and delete all its data (for throwaway clusters).
+    Destroy {
+        #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+        data_dir: PathBuf,
+    },
     /// Print the URL of the running local Postgres.
     Url {
         #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]

@@ -1,4 +1,4 @@
-//! `cojudge db start|stop|url`: the local Postgres on its own, e.g. for tests or psql.
+//! `cojudge db start|stop|destroy|url`: the local Postgres on its own, e.g. for tests or psql.
 
 use crate::cli::DbCommand;
 use crate::database::{create_database_if_missing, LOCAL_DATABASE};
@@ -23,6 +23,11 @@ pub async fn run(command: DbCommand) -> anyhow::Result<()> {
             })
             .await??;
             println!("Local Postgres stopped.");
+        }
+        DbCommand::Destroy { data_dir } => {
+            let root = data_dir.join("pg");
+            tokio::task::spawn_blocking(move || LocalPostgres::destroy(&root)).await??;
+            println!("Local Postgres deleted.");
         }
         DbCommand::Url { data_dir } => {
             let local = LocalPostgres::find_running(&data_dir.join("pg"))?;

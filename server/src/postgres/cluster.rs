@@ -97,6 +97,25 @@ impl LocalPostgres {
         }
     }
 
+    /// Stops the cluster in `root` if it runs and deletes all its files, wherever they live
+    /// (the cluster's data may have been relocated). For throwaway clusters, e.g. in tests.
+    pub fn destroy(root: &Path) -> Result<(), LaunchError> {
+        if !root.exists() {
+            return Ok(());
+        }
+        let cluster = LocalPostgres::prepare(root)?;
+        cluster.stop()?;
+        let data_parent = cluster
+            .data_dir
+            .parent()
+            .expect("data dir has a parent")
+            .to_path_buf();
+        if data_parent != cluster.root {
+            fs::remove_dir_all(&data_parent).map_err(io("deleting", &data_parent))?;
+        }
+        fs::remove_dir_all(&cluster.root).map_err(io("deleting", &cluster.root))
+    }
+
     /// A connection URL for `database`, with the password in it.
     pub fn url(&self, database: &str) -> SecretString {
         format!(

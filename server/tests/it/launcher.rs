@@ -134,3 +134,51 @@ async fn concurrent_starts_of_one_cluster_agree_on_one_server() {
     let starter = if a.started_here() { a } else { b };
     stop(starter).await;
 }
+
+#[tokio::test]
+async fn destroy_stops_the_cluster_and_deletes_its_files() {
+    let folder = cluster_folder();
+    let root = folder.path().join("pg");
+    let cluster = start(&root).await;
+    let url = cluster.url("postgres");
+
+    let to_destroy = root.clone();
+    tokio::task::spawn_blocking(move || LocalPostgres::destroy(&to_destroy))
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert!(!root.exists());
+    assert!(sqlx::PgConnection::connect(url.expose_secret())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_folder_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere() {
+    if !nix::unistd::Uid::effective().is_root() {
+        return; // only root hands the cluster to another user
+    }
+    let private = tempfile::Builder::new()
+        .prefix("cojudge-private-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let root = private.path().join("pg");
+
+    let cluster = start(&root).await;
+
+    assert!(
+        !cluster.data_dir().starts_with(private.path()),
+        "relocated to {}",
+        cluster.data_dir().display()
+    );
+    execute(&cluster, "SELECT 1").await.unwrap();
+    let relocated = cluster.data_dir().parent().unwrap().to_path_buf();
+    let to_destroy = root.clone();
+    tokio::task::spawn_blocking(move || LocalPostgres::destroy(&to_destroy))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!relocated.exists());
+}
