@@ -137,3 +137,25 @@ async fn health_and_readiness_report_ok_with_a_database() {
     assert_eq!(health.status(), 200);
     assert_eq!(ready.status(), 200);
 }
+
+#[tokio::test]
+async fn when_the_database_is_gone_pages_fail_with_a_500_that_reveals_nothing_internal() {
+    let app = spawn_app().await;
+    app.add_user("root@example.org", Role::Admin, "root-password-1")
+        .await;
+    let client = app.client();
+    app.sign_in(&client, "root@example.org", "root-password-1")
+        .await;
+    app.pool.close().await;
+
+    let response = client.get(&app.address).send().await.unwrap();
+
+    assert_eq!(response.status(), 500);
+    let body = response.text().await.unwrap().to_lowercase();
+    for internal in ["sqlx", "pool", "panicked", "postgres", "src/"] {
+        assert!(
+            !body.contains(internal),
+            "the 500 page mentions `{internal}`"
+        );
+    }
+}

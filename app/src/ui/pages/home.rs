@@ -34,7 +34,7 @@ fn TaskCard(task: TaskSummary) -> impl IntoView {
                 <h2>{task.title}</h2>
                 <code class="task-name">{task.name}</code>
             </header>
-            <p class="muted">{task.description}</p>
+            <p class="muted description" title=task.description.clone()>{task.description.clone()}</p>
             <p class="criteria">
                 {task.criteria.into_iter().map(|c| view! { <span class="chip" title=c.definition>{c.title}</span> }).collect_view()}
             </p>
