@@ -39,9 +39,17 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Load the demo tasks, artifacts and accounts into the database.
     Demo(DemoArgs),
+    /// Import generated artifacts (JSON Lines or CSV; plain, gzip or zstd) into a task.
+    Import(ImportArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens for the REST API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import, export and list task definitions as TOML task files.
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// Manage the local Postgres cluster that cojudge runs when DATABASE_URL is unset.
     #[command(subcommand)]
     Db(DbCommand),
@@ -81,6 +89,10 @@ pub struct ServeArgs {
     /// Hours a session lasts without activity.
     #[arg(long, env = "COJUDGE_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
+    /// Largest request body `POST /api/v1/items` accepts, in MB (bigger imports: split them, or
+    /// use `cojudge import`).
+    #[arg(long, env = "COJUDGE_MAX_IMPORT_MB", default_value_t = 512)]
+    pub max_import_mb: u64,
     /// When to load demo data: `auto` loads it into an empty local database on first start.
     #[arg(long, env = "COJUDGE_DEMO", default_value = "auto")]
     pub demo: DemoMode,
@@ -93,6 +105,33 @@ pub enum DemoMode {
     /// Whenever the database has no accounts yet.
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Files to import; `-` reads standard input. gzip and zstd are recognised and decompressed.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    /// The task the items belong to.
+    #[arg(long)]
+    pub task: String,
+    /// Batch name for items whose line names none.
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Line format; by default `.csv` files (also compressed) are CSV and everything else JSON Lines.
+    #[arg(long)]
+    pub format: Option<crate::ingest::Format>,
+    /// Import the valid lines and set invalid ones aside, instead of importing nothing.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// With --skip-invalid: write rejected lines here verbatim, and their errors to PATH.errors.
+    #[arg(long, requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+    /// Overwrite items whose content changed, as long as no human has worked on them.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -138,6 +177,69 @@ pub enum UserCommand {
     List {
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Create a task from a TOML task file (see tasks/*.toml), or make the file the task's next
+    /// rubric version when it differs from the current one.
+    Import {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The task file.
+        file: PathBuf,
+        /// Why this version exists, stored with it; defaults to "imported from FILE".
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write a task's rubric version as a TOML task file that `task import` reads back.
+    Export {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The task's name.
+        name: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The rubric version to export; defaults to the current one.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        version: Option<i32>,
+    },
+    /// List tasks with their current rubric version and item count.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and only its hash is kept.
+    Create {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// A unique name, e.g. `nightly-import` (letters, digits, `.`, `_`, `-`).
+        #[arg(long)]
+        name: String,
+        /// trainer (import and export) or admin.
+        #[arg(long)]
+        role: String,
+        /// When it stops working: a duration like 30d or 12h, or a date like 2027-01-31
+        /// (valid through that day, UTC). Default: never.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List tokens with their status.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token by name; revoking twice is harmless.
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        name: String,
     },
 }
 

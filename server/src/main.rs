@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
         .build()
         .expect("the tokio runtime starts");
     match runtime.block_on(cojudge::commands::run(cli)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE

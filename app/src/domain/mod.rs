@@ -3,18 +3,22 @@
 //! Everything here compiles for the browser and the server alike, and is unit-tested without a
 //! database. The web layer, the CLI and the worker call into it; it calls nothing.
 
+pub mod api_token;
 pub mod email;
 pub mod item_state;
 pub mod label_scale;
 pub mod role;
+pub mod routing;
 pub mod task_definition;
 pub mod task_name;
 pub mod verdict;
 
+pub use api_token::{TokenSecret, TokenStatus};
 pub use email::Email;
 pub use item_state::ItemState;
 pub use label_scale::{Label, LabelScale, ScaleKind};
 pub use role::{Capability, Role};
+pub use routing::{Route, RouteReason, RoutingDecision};
 pub use task_definition::{
     ConfidenceMethod, Criterion, DefinitionError, Grading, JudgeMode, JudgeSettings,
     PromptOverrides, RoutingSettings, TaskDefinition,

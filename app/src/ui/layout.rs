@@ -27,7 +27,7 @@ fn account_menu(user: Option<crate::api::auth::CurrentUser>) -> impl IntoView {
         view! {
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Tasks"</A>
-                {is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}
+                {is_admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/tokens">"Tokens"</A> })}
             </nav>
             <div class="account">
                 <span data-testid="current-user" class="account-name">{user.email}</span>

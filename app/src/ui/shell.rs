@@ -2,7 +2,10 @@
 
 use super::auth::{provide_auth, RequireCapability};
 use super::layout::Layout;
-use super::pages::{admin_users::UsersPage, errors::NotFound, home::HomePage, login::LoginPage};
+use super::pages::{
+    admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, home::HomePage,
+    login::LoginPage,
+};
 use crate::domain::Capability;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -49,6 +52,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/admin/users")
                     view=|| view! { <Layout><RequireCapability capability=Capability::Administer><UsersPage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/tokens")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Administer><TokensPage/></RequireCapability></Layout> }
                     ssr=SsrMode::Async
                 />
             </Routes>

@@ -2,14 +2,26 @@
 
 mod db;
 mod demo;
+pub mod import;
 mod serve;
+mod task;
+mod token;
 mod user;
 
 use crate::cli::{Cli, Command};
 use crate::database::Database;
+use std::process::ExitCode;
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs the command; most succeed or fail, `import` may also end partly done (exit status 2).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Import(args) = cli.command {
+        return import::import(args).await;
+    }
+    run_simple(cli.command).await.map(|()| ExitCode::SUCCESS)
+}
+
+async fn run_simple(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => {
             let database = Database::open(&args).await?;
@@ -19,7 +31,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::demo(args).await,
+        Command::Import(_) => unreachable!("handled in run"),
         Command::User(command) => user::run(command).await,
+        Command::Task(command) => task::run(command).await,
+        Command::Token(command) => token::run(command).await,
         Command::Db(command) => db::run(command).await,
     }
 }

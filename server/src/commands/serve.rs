@@ -39,6 +39,7 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         site_root: args.site_root.clone(),
         session_hours: args.session_hours,
+        max_import_bytes: args.max_import_mb * 1_000_000,
     };
     crate::web::sessions::spawn_expired_session_cleanup(db.pool.clone());
     let router = build_router(db.pool.clone(), &config);

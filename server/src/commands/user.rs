@@ -47,7 +47,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             let changed = users::set_password_hash(&mut *tx, &email, &hash).await?;
             if changed {
                 audit::record(
-                    &mut *tx,
+                    &mut tx,
                     audit::Entry {
                         actor: audit::Actor::Other("cli"),
                         action: "user.password_set",
@@ -92,7 +92,7 @@ pub async fn create(
     let mut tx = db.pool.begin().await?;
     let id = users::insert(&mut *tx, email, display_name, role, hash).await?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Entry {
             actor: audit::Actor::Other("cli"),
             action: "user.created",

@@ -71,7 +71,7 @@ pub async fn load(pool: &PgPool, seed: u64, per_task: usize) -> anyhow::Result<D
             Ok(id) => {
                 let details = serde_json::json!({ "email": email.as_str(), "role": role.as_str(), "demo": true });
                 audit::record(
-                    &mut *tx,
+                    &mut tx,
                     audit::Entry {
                         actor: audit::Actor::Other("system"),
                         action: "user.created",

@@ -167,7 +167,7 @@ impl LocalPostgres {
             }
             _ => root.clone(),
         };
-        if let (Some(user), true) = (&owner, data_parent != root) {
+        if let (Some(user), true) = (&owner, data_parent != root && !data_parent.exists()) {
             tracing::info!(
                 "the `{}` user that runs Postgres cannot reach {}, so the cluster's files live in {}",
                 user.name,

@@ -25,6 +25,8 @@ pub struct WebConfig {
     /// Folder holding `pkg/` (wasm, JS, CSS) and the favicon.
     pub site_root: PathBuf,
     pub session_hours: i64,
+    /// Largest body `POST /api/v1/items` accepts, in bytes.
+    pub max_import_bytes: u64,
 }
 
 impl WebConfig {
@@ -55,6 +57,7 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),
@@ -66,6 +69,9 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
             _,
         >(provide_state, shell))
         .with_state(state)
+        .layer(axum::Extension(crate::rest::items::ImportLimits {
+            max_body_bytes: config.max_import_bytes,
+        }))
         .layer(sessions::layer(
             pool,
             config.secure_cookies(),

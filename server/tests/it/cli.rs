@@ -1,27 +1,6 @@
 //! The `cojudge` binary, run as a user would: accounts from the command line.
 
-use crate::harness::migrated_pool;
-use secrecy::{ExposeSecret, SecretString};
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn cojudge(database_url: &SecretString, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cojudge"))
-        .args(args)
-        .env("DATABASE_URL", database_url.expose_secret())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use crate::harness::{cojudge_with_input, migrated_pool};
 
 #[tokio::test]
 async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() {
@@ -36,8 +15,8 @@ async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() 
         "--password-stdin",
     ];
 
-    let created = cojudge(&url, &args, "a-long-password\n");
-    let duplicate = cojudge(&url, &args, "a-long-password\n");
+    let created = cojudge_with_input(&url, &args, "a-long-password\n");
+    let duplicate = cojudge_with_input(&url, &args, "a-long-password\n");
 
     assert!(
         created.status.success(),
@@ -68,7 +47,7 @@ async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() 
 async fn user_add_explains_a_bad_role_and_a_short_password() {
     let (_, url) = migrated_pool().await;
 
-    let bad_role = cojudge(
+    let bad_role = cojudge_with_input(
         &url,
         &[
             "user",
@@ -81,7 +60,7 @@ async fn user_add_explains_a_bad_role_and_a_short_password() {
         ],
         "a-long-password\n",
     );
-    let short = cojudge(
+    let short = cojudge_with_input(
         &url,
         &[
             "user",
@@ -105,7 +84,7 @@ async fn user_add_explains_a_bad_role_and_a_short_password() {
 #[tokio::test]
 async fn user_passwd_changes_the_password_of_an_existing_account_only() {
     let (pool, url) = migrated_pool().await;
-    cojudge(
+    cojudge_with_input(
         &url,
         &[
             "user",
@@ -119,7 +98,7 @@ async fn user_passwd_changes_the_password_of_an_existing_account_only() {
         "first-password\n",
     );
 
-    let changed = cojudge(
+    let changed = cojudge_with_input(
         &url,
         &[
             "user",
@@ -130,7 +109,7 @@ async fn user_passwd_changes_the_password_of_an_existing_account_only() {
         ],
         "second-password\n",
     );
-    let missing = cojudge(
+    let missing = cojudge_with_input(
         &url,
         &[
             "user",

@@ -9,7 +9,9 @@ use cojudge::web::{build_router, WebConfig};
 use reqwest::redirect::Policy;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 use tokio::sync::OnceCell;
 
 /// A URL of the test cluster's maintenance database (`postgres`).
@@ -77,6 +79,7 @@ pub async fn spawn_app() -> TestApp {
         public_url: format!("http://{addr}").parse().unwrap(),
         site_root: workspace_target().join("site"),
         session_hours: 12,
+        max_import_bytes: 1_000_000,
     };
     let router = build_router(pool.clone(), &config);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -136,6 +139,35 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// Runs the `cojudge` binary against `url` with no input, as a user would.
+pub fn cojudge(url: &SecretString, args: &[&str]) -> Output {
+    cojudge_with_input(url, args, b"")
+}
+
+/// Runs the `cojudge` binary against `url`, writing `input` to its standard input.
+pub fn cojudge_with_input(url: &SecretString, args: &[&str], input: impl AsRef<[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cojudge"))
+        .args(args)
+        .env("DATABASE_URL", url.expose_secret())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_ref()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The value of the session cookie the client holds for `app`, if any.

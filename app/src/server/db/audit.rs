@@ -1,7 +1,5 @@
 //! The append-only audit log: who did what, when.
 
-use sqlx::PgExecutor;
-
 /// Who performed an audited action.
 #[derive(Debug, Clone)]
 pub enum Actor {
@@ -22,7 +20,7 @@ pub struct Entry<'a> {
 }
 
 /// Appends `entry` to the log; call it inside the transaction of the change it records.
-pub async fn record(db: impl PgExecutor<'_>, entry: Entry<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(db: &mut sqlx::PgConnection, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     let (user_id, token_id, label) = match entry.actor {
         Actor::User(id) => (Some(id), None, ""),
         Actor::Token(id) => (None, Some(id), ""),

@@ -3,4 +3,5 @@
 
 pub mod audit;
 pub mod tasks;
+pub mod tokens;
 pub mod users;

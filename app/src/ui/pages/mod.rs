@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod admin_tokens;
 pub mod admin_users;
 pub mod errors;
 pub mod home;

@@ -1,0 +1,222 @@
+//! The routing policy: which judged items humans must see, and why.
+//!
+//! An item goes to humans when the judge failed, when its overall or any criterion's confidence
+//! is below the task's threshold (or unknown), when it is golden, or when it is drawn for the
+//! random audit; otherwise the judge's verdict is final. The audit draw is a number in [0, 1)
+//! derived from the item's identity, so the same item always draws the same number and the
+//! decision can be re-derived later.
+
+use super::RoutingSettings;
+use serde::{Deserialize, Serialize};
+
+/// Where an item goes after judging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// The judge's verdict is final.
+    Auto,
+    /// Humans review the item.
+    Human,
+}
+
+/// Why an item was routed as it was. Stored as text in `routing_decisions.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteReason {
+    Confident,
+    LowConfidence,
+    Audit,
+    Golden,
+    JudgeError,
+    NoJudge,
+}
+
+impl RouteReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteReason::Confident => "confident",
+            RouteReason::LowConfidence => "low_confidence",
+            RouteReason::Audit => "audit",
+            RouteReason::Golden => "golden",
+            RouteReason::JudgeError => "judge_error",
+            RouteReason::NoJudge => "no_judge",
+        }
+    }
+}
+
+/// What the judge said, as far as routing cares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JudgeOutcome {
+    /// Confidences of the overall verdict and of each criterion; `None` where unknown.
+    Judged {
+        overall: Option<f64>,
+        criteria: Vec<Option<f64>>,
+    },
+    /// The judge failed for good (errors, unparseable output).
+    Failed,
+    /// No judge is configured.
+    NoJudge,
+}
+
+/// A routing decision with everything needed to re-derive it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoutingDecision {
+    pub route: Route,
+    pub reason: RouteReason,
+    /// Distinct people who must annotate the item (0 when auto-accepted).
+    pub annotations_required: u32,
+    pub threshold: f64,
+    pub audit_draw: f64,
+}
+
+/// Decides where an item goes. `audit_draw` comes from [`audit_draw`].
+pub fn route(
+    outcome: &JudgeOutcome,
+    golden: bool,
+    audit_draw: f64,
+    settings: &RoutingSettings,
+) -> RoutingDecision {
+    let threshold = settings.confidence_threshold;
+    let human = |reason, annotations| RoutingDecision {
+        route: Route::Human,
+        reason,
+        annotations_required: annotations,
+        threshold,
+        audit_draw,
+    };
+    let regular = settings.annotations_per_item;
+    let audit = settings.annotations_per_audit_item;
+    match outcome {
+        JudgeOutcome::NoJudge => human(RouteReason::NoJudge, regular),
+        JudgeOutcome::Failed => human(RouteReason::JudgeError, regular),
+        _ if golden => human(RouteReason::Golden, audit),
+        JudgeOutcome::Judged { overall, criteria } => {
+            let confident = |c: &Option<f64>| c.is_some_and(|c| c >= threshold);
+            if !confident(overall) || !criteria.iter().all(confident) {
+                human(RouteReason::LowConfidence, regular)
+            } else if audit_draw < settings.audit_rate {
+                human(RouteReason::Audit, audit)
+            } else {
+                RoutingDecision {
+                    route: Route::Auto,
+                    reason: RouteReason::Confident,
+                    annotations_required: 0,
+                    threshold,
+                    audit_draw,
+                }
+            }
+        }
+    }
+}
+
+/// The item's reproducible audit draw in [0, 1): the first 8 bytes of a digest of its task and
+/// external id (the caller supplies the digest function's output), read as a fraction.
+pub fn audit_draw(digest: &[u8]) -> f64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(overall: f64, criteria: &[f64]) -> JudgeOutcome {
+        JudgeOutcome::Judged {
+            overall: Some(overall),
+            criteria: criteria.iter().map(|c| Some(*c)).collect(),
+        }
+    }
+
+    fn settings() -> RoutingSettings {
+        RoutingSettings {
+            confidence_threshold: 0.8,
+            audit_rate: 0.05,
+            annotations_per_item: 1,
+            annotations_per_audit_item: 2,
+            show_judge_suggestion: true,
+        }
+    }
+
+    #[test]
+    fn a_confident_judgment_outside_the_audit_sample_is_auto_accepted() {
+        let decision = route(&judged(0.95, &[0.9, 0.99]), false, 0.5, &settings());
+        assert_eq!(
+            (
+                decision.route,
+                decision.reason,
+                decision.annotations_required
+            ),
+            (Route::Auto, RouteReason::Confident, 0)
+        );
+    }
+
+    #[test]
+    fn one_unsure_criterion_sends_the_item_to_humans() {
+        let decision = route(&judged(0.95, &[0.9, 0.6]), false, 0.5, &settings());
+        assert_eq!(
+            (decision.route, decision.reason),
+            (Route::Human, RouteReason::LowConfidence)
+        );
+    }
+
+    #[test]
+    fn an_unsure_overall_verdict_sends_the_item_to_humans() {
+        assert_eq!(
+            route(&judged(0.7, &[0.9, 0.9]), false, 0.5, &settings()).reason,
+            RouteReason::LowConfidence
+        );
+    }
+
+    #[test]
+    fn unknown_confidence_counts_as_unsure() {
+        let outcome = JudgeOutcome::Judged {
+            overall: None,
+            criteria: vec![Some(0.99)],
+        };
+        assert_eq!(
+            route(&outcome, false, 0.5, &settings()).reason,
+            RouteReason::LowConfidence
+        );
+    }
+
+    #[test]
+    fn a_confidence_equal_to_the_threshold_is_confident() {
+        assert_eq!(
+            route(&judged(0.8, &[0.8]), false, 0.5, &settings()).route,
+            Route::Auto
+        );
+    }
+
+    #[test]
+    fn confident_items_drawn_below_the_audit_rate_are_audited_by_two_people() {
+        let decision = route(&judged(0.99, &[0.99]), false, 0.01, &settings());
+        assert_eq!(
+            (decision.reason, decision.annotations_required),
+            (RouteReason::Audit, 2)
+        );
+    }
+
+    #[test]
+    fn golden_items_always_go_to_humans_and_failures_and_missing_judges_say_so() {
+        assert_eq!(
+            route(&judged(0.99, &[0.99]), true, 0.9, &settings()).reason,
+            RouteReason::Golden
+        );
+        assert_eq!(
+            route(&JudgeOutcome::Failed, false, 0.9, &settings()).reason,
+            RouteReason::JudgeError
+        );
+        assert_eq!(
+            route(&JudgeOutcome::NoJudge, true, 0.9, &settings()).reason,
+            RouteReason::NoJudge
+        );
+    }
+
+    #[test]
+    fn audit_draws_are_fractions_and_spread_over_the_unit_interval() {
+        assert_eq!(audit_draw(&[0; 8]), 0.0);
+        assert!(audit_draw(&[0xff; 8]) < 1.0);
+        assert!((audit_draw(&[0x80, 0, 0, 0, 0, 0, 0, 0]) - 0.5).abs() < 1e-12);
+    }
+}

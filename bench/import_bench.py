@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Import benchmark: `cojudge import` and `POST /api/v1/items` against a `psql \\copy` baseline.
+
+Generates N realistic `tag` items (~400 bytes each), loads the same rows with `psql \\copy` into
+a plain table built `LIKE items INCLUDING ALL` (same columns, defaults, checks and indexes), then
+imports them with `cojudge import` into an empty database, and again over REST into another
+empty database. Prints rates, ratios and the import process's peak RSS. Standard library only.
+
+Usage: bench/import_bench.py [--items N] [--markdown FILE]
+"""
+import argparse
+import http.client
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/cojudge")
+EXAMPLE = os.path.join(ROOT, "target/release/examples/bench_items")
+WORK = os.path.join(ROOT, "target/bench")
+
+
+def run(args, env=None, capture=True):
+    result = subprocess.run(args, env=env, capture_output=capture, text=True)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(args)}\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def timed_child(args, env):
+    """Runs a command; returns (seconds, peak RSS in MB, stdout)."""
+    start = time.monotonic()
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - start
+    out = process.stdout.read()
+    err = process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(args)}\n{out}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def database_url(cluster_url, name):
+    parts = urllib.parse.urlsplit(cluster_url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--markdown", help="append a results section to this file")
+    args = parser.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    jsonl, copy = os.path.join(WORK, "items.jsonl"), os.path.join(WORK, "items.copy")
+
+    print(f"generating {args.items:,} tag items …", flush=True)
+    run([EXAMPLE, str(args.items), jsonl, copy])
+    size_mb = os.path.getsize(jsonl) / 1e6
+    print(f"  {size_mb:.0f} MB of JSON Lines, {os.path.getsize(jsonl) / args.items:.0f} bytes per item")
+
+    data_dir = os.path.join(WORK, "cluster")
+    run([BIN, "db", "destroy", "--data-dir", data_dir])
+    cluster = run([BIN, "db", "start", "--data-dir", data_dir]).strip()
+    try:
+        return bench(args, cluster, jsonl, copy, size_mb)
+    finally:
+        run([BIN, "db", "destroy", "--data-dir", data_dir])
+
+
+def fresh_database(cluster, name):
+    admin = database_url(cluster, "postgres")
+    run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"])
+    url = database_url(cluster, name)
+    run([BIN, "migrate"], env={**os.environ, "DATABASE_URL": url})
+    return url
+
+
+def bench(args, cluster, jsonl, copy, size_mb):
+    n = args.items
+    # Baseline: psql \copy into a plain table equivalent to `items`.
+    base = fresh_database(cluster, "bench_copy")
+    task_id = run(["psql", "-tA", base, "-c", "SELECT id FROM tasks WHERE name = 'tag'"]).strip()
+    run(["psql", "-q", base, "-c", "CREATE TABLE plain_items (LIKE items INCLUDING ALL)",
+         "-c", f"ALTER TABLE plain_items ALTER COLUMN task_id SET DEFAULT {task_id}"])
+    start = time.monotonic()
+    run(["psql", "-q", base, "-c",
+         f"\\copy plain_items (external_id, context, output, generator_model, generator_version, batch, content_hash, state) FROM '{copy}'"])
+    copy_s = time.monotonic() - start
+
+    # cojudge import (CLI)
+    cli_db = fresh_database(cluster, "bench_cli")
+    env = {**os.environ, "DATABASE_URL": cli_db, "RUST_LOG": "warn"}
+    cli_s, cli_rss, out = timed_child([BIN, "import", jsonl, "--task", "tag"], env)
+    if f"{n} inserted" not in out:
+        sys.exit(f"unexpected import result: {out}")
+
+    # REST: the same file as one NDJSON body, into another empty database.
+    rest_db = fresh_database(cluster, "bench_rest")
+    env = {**os.environ, "DATABASE_URL": rest_db, "RUST_LOG": "warn"}
+    token_out = run([BIN, "token", "create", "--name", "bench", "--role", "trainer"], env=env)
+    token = re.search(r"cjt_[0-9A-Za-z]+", token_out).group(0)
+    port = 3197
+    server = subprocess.Popen([BIN, "serve", "--port", str(port), "--demo", "never", "--max-import-mb", "4096"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        start = time.monotonic()
+        with open(jsonl, "rb") as body:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+            connection.request("POST", "/api/v1/items?task=tag", body=body, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson",
+                "Content-Length": str(os.path.getsize(jsonl))})
+            response = connection.getresponse()
+            payload = response.read().decode()
+        rest_s = time.monotonic() - start
+        if response.status != 200 or f'"inserted":{n}' not in payload:
+            sys.exit(f"REST import failed: {response.status} {payload[:500]}")
+    finally:
+        server.terminate()
+        server.wait()
+
+    rows = [
+        ("psql \\copy into an equivalent plain table (baseline)", copy_s, None),
+        ("cojudge import (CLI)", cli_s, cli_rss),
+        ("POST /api/v1/items (REST, one NDJSON body)", rest_s, None),
+    ]
+    print()
+    print(f"{'path':55} {'seconds':>8} {'items/s':>10} {'vs copy':>8} {'peak RSS':>9}")
+    for name, seconds, rss in rows:
+        rss_text = f"{rss:.0f} MB" if rss else ""
+        print(f"{name:55} {seconds:8.1f} {n / seconds:10,.0f} {copy_s / seconds:8.2f} {rss_text:>9}")
+    print(f"\nCLI rate / \\copy rate = {copy_s / cli_s:.2f} (goal >= 0.8); CLI peak RSS {cli_rss:.0f} MB (goal < 200 MB); "
+          f"REST time / CLI time = {rest_s / cli_s:.2f} (goal <= 2)")
+    if args.markdown:
+        with open(args.markdown, "a") as md:
+            md.write(f"\n### Import of {n:,} `tag` items ({size_mb:.0f} MB JSON Lines)\n\n")
+            md.write("| path | seconds | items/s | rate vs `\\copy` | peak RSS |\n|---|---:|---:|---:|---:|\n")
+            for name, seconds, rss in rows:
+                md.write(f"| {name} | {seconds:.1f} | {n / seconds:,.0f} | {copy_s / seconds:.2f} | {f'{rss:.0f} MB' if rss else ''} |\n")
+            md.write(f"\nREST time / CLI time: {rest_s / cli_s:.2f}.\n")
+
+
+def wait_for(port):
+    for _ in range(200):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("the server did not start")
+
+
+if __name__ == "__main__":
+    main()

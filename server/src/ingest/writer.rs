@@ -1,0 +1,249 @@
+//! The database side of an import: one transaction, batches copied into a temporary table and
+//! merged into `items` (plus judgments, routing decisions and verdicts for items judged
+//! offline). The SQL uses temporary tables, so it is checked at run time, by the tests.
+//! (`sqlx::query`, not `raw_sql`: rustc cannot prove `raw_sql`'s generic future `Send` inside
+//! the HTTP handler.)
+
+use super::staged::STAGING_COLUMNS;
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// The advisory-lock class that serialises imports of one task.
+const IMPORT_LOCK_CLASS: i32 = 0x636a_696d; // "cjim"
+
+/// What one batch did.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub inserted: u64,
+    pub replaced: u64,
+    /// Sequence numbers of lines identical to an item already present.
+    pub unchanged: Vec<i64>,
+    /// Sequence numbers and external ids of lines that conflict with an item already present.
+    pub conflicts: Vec<(i64, String)>,
+    pub queued_for_judge: u64,
+    pub routed_to_humans: u64,
+    pub auto_accepted: u64,
+}
+
+/// An import transaction on one task.
+pub struct Writer {
+    tx: Transaction<'static, Postgres>,
+    task_id: i64,
+    rubric_version: i32,
+    replace: bool,
+}
+
+impl Writer {
+    /// Starts the transaction, waits for other imports of the task to finish, and creates the
+    /// staging tables.
+    pub async fn begin(
+        pool: &PgPool,
+        task_id: i64,
+        rubric_version: i32,
+        replace: bool,
+    ) -> Result<Writer, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(IMPORT_LOCK_CLASS)
+            .bind(task_id as i32)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "CREATE TEMP TABLE import_staging (
+                seq bigint NOT NULL, external_id text NOT NULL, context text NOT NULL, output text NOT NULL,
+                generator_model text, generator_version text, batch text, golden text, meta text,
+                content_hash bytea NOT NULL, state text NOT NULL, judge_model text, prompt_version text,
+                judgment_criteria text, qualified boolean, grade text, confidence float8, route text,
+                reason text, threshold float8, audit_draw float8, annotations_required int
+             ) ON COMMIT DROP",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("CREATE TEMP TABLE import_touched (item_id bigint NOT NULL, external_id text NOT NULL) ON COMMIT DROP")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Writer {
+            tx,
+            task_id,
+            rubric_version,
+            replace,
+        })
+    }
+
+    /// Copies `rows` (COPY text format) into the staging table and merges them.
+    pub async fn write(&mut self, rows: Vec<u8>) -> Result<BatchOutcome, sqlx::Error> {
+        sqlx::query("TRUNCATE import_staging, import_touched")
+            .execute(&mut *self.tx)
+            .await?;
+        let mut copy = self
+            .tx
+            .copy_in_raw(&format!(
+                "COPY import_staging ({STAGING_COLUMNS}) FROM STDIN"
+            ))
+            .await?;
+        copy.send(rows).await?;
+        copy.finish().await?;
+
+        let mut outcome = BatchOutcome::default();
+        let existing: Vec<(i64, String, bool, i64, bool)> = sqlx::query_as(
+            "SELECT s.seq, s.external_id, i.content_hash = s.content_hash, i.id,
+                    EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
+                    OR EXISTS (SELECT 1 FROM assignments x WHERE x.item_id = i.id)
+             FROM import_staging s JOIN items i ON i.task_id = $1 AND i.external_id = s.external_id",
+        )
+        .bind(self.task_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut replaceable = Vec::new();
+        for (seq, external_id, same, item_id, touched_by_humans) in existing {
+            if same {
+                outcome.unchanged.push(seq);
+            } else if self.replace && !touched_by_humans {
+                replaceable.push(item_id);
+            } else {
+                outcome.conflicts.push((seq, external_id));
+            }
+        }
+        outcome.inserted = self.insert_new().await?;
+        if !replaceable.is_empty() {
+            outcome.replaced = self.replace_items(&replaceable).await?;
+        }
+        self.record_imported_judgments().await?;
+        let states: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT s.state, count(*) FROM import_touched t JOIN import_staging s USING (external_id) GROUP BY s.state",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for (state, count) in states {
+            let count = count as u64;
+            match state.as_str() {
+                "queued" => outcome.queued_for_judge += count,
+                "human_review" => outcome.routed_to_humans += count,
+                _ => outcome.auto_accepted += count,
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Inserts the staged items that do not exist yet, in a stable order.
+    async fn insert_new(&mut self) -> Result<u64, sqlx::Error> {
+        let inserted = sqlx::query(
+            "WITH inserted AS (
+                INSERT INTO items (task_id, external_id, context, output, generator_model, generator_version,
+                                   batch, golden, meta, content_hash, state)
+                SELECT $1, s.external_id, s.context::jsonb, s.output::jsonb, s.generator_model, s.generator_version,
+                       s.batch, s.golden::jsonb, s.meta::jsonb, s.content_hash, s.state
+                FROM import_staging s
+                WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.task_id = $1 AND i.external_id = s.external_id)
+                ORDER BY s.seq
+                ON CONFLICT (task_id, external_id) DO NOTHING
+                RETURNING id, external_id)
+             INSERT INTO import_touched (item_id, external_id) SELECT id, external_id FROM inserted",
+        )
+        .bind(self.task_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(inserted.rows_affected())
+    }
+
+    /// Overwrites conflicting items no human has touched, dropping what was derived from their
+    /// old content (judgments, routing decisions, a judge's verdict).
+    async fn replace_items(&mut self, item_ids: &[i64]) -> Result<u64, sqlx::Error> {
+        sqlx::query(
+            "WITH v AS (DELETE FROM verdicts WHERE item_id = ANY($1)),
+                  r AS (DELETE FROM routing_decisions WHERE item_id = ANY($1))
+             DELETE FROM judgments WHERE item_id = ANY($1)",
+        )
+        .bind(item_ids)
+        .execute(&mut *self.tx)
+        .await?;
+        let replaced = sqlx::query(
+            "WITH replaced AS (
+                UPDATE items i SET context = s.context::jsonb, output = s.output::jsonb,
+                       generator_model = s.generator_model, generator_version = s.generator_version,
+                       batch = s.batch, golden = s.golden::jsonb, meta = s.meta::jsonb,
+                       content_hash = s.content_hash, state = s.state, updated_at = now()
+                FROM import_staging s
+                WHERE i.id = ANY($1) AND i.task_id = $2 AND s.external_id = i.external_id
+                RETURNING i.id, i.external_id)
+             INSERT INTO import_touched (item_id, external_id) SELECT id, external_id FROM replaced",
+        )
+        .bind(item_ids)
+        .bind(self.task_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(replaced.rows_affected())
+    }
+
+    /// For new or replaced items judged offline: the judge configuration, the judgment, the
+    /// routing decision, and the verdict when the judgment was accepted.
+    async fn record_imported_judgments(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO judge_configs (task_id, model, prompt_version, rubric_version, mode, confidence_method)
+             SELECT DISTINCT $1::bigint, s.judge_model, s.prompt_version, $2::int, 'imported', 'imported'
+             FROM import_staging s JOIN import_touched t USING (external_id)
+             WHERE s.judge_model IS NOT NULL
+             ON CONFLICT (task_id, model, prompt_version, mode, confidence_method) DO NOTHING",
+        )
+        .bind(self.task_id)
+        .bind(self.rubric_version)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "WITH judged AS (
+                INSERT INTO judgments (item_id, judge_config_id, source, criteria, qualified, grade, confidence)
+                SELECT t.item_id, c.id, 'imported', s.judgment_criteria::jsonb, s.qualified, s.grade, s.confidence
+                FROM import_staging s
+                JOIN import_touched t USING (external_id)
+                JOIN judge_configs c ON c.task_id = $1 AND c.model = s.judge_model
+                     AND c.prompt_version = s.prompt_version AND c.mode = 'imported' AND c.confidence_method = 'imported'
+                RETURNING id, item_id, criteria, qualified, grade),
+             routed AS (
+                INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw, annotations_required)
+                SELECT j.item_id, j.id, s.route, s.reason, s.threshold, s.audit_draw, s.annotations_required
+                FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id))
+             INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, judgment_id, rubric_version)
+             SELECT j.item_id, (SELECT jsonb_object_agg(e.key, e.value -> 'label') FROM jsonb_each(j.criteria) e),
+                    j.qualified, j.grade, 'judge', j.id, $2
+             FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id)
+             WHERE s.route = 'auto'",
+        )
+        .bind(self.task_id)
+        .bind(self.rubric_version)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the import in the audit log, wakes waiting judge workers, and commits.
+    pub async fn commit(
+        mut self,
+        actor: app::server::db::audit::Actor,
+        details: serde_json::Value,
+        wake_judges: bool,
+    ) -> Result<(), sqlx::Error> {
+        app::server::db::audit::record(
+            &mut self.tx,
+            app::server::db::audit::Entry {
+                actor,
+                action: "items.imported",
+                target_type: "task",
+                target_id: self.task_id.to_string(),
+                details,
+            },
+        )
+        .await?;
+        if wake_judges {
+            // Delivered at commit, to every `LISTEN cojudge_items` connection (judge workers).
+            sqlx::query("SELECT pg_notify('cojudge_items', $1::text)")
+                .bind(self.task_id.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await
+    }
+
+    /// Discards everything this import wrote.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}

@@ -1,0 +1,187 @@
+//! `POST /api/v1/items?task=NAME`: the import pipeline over HTTP. The body (NDJSON, or CSV with
+//! `Content-Type: text/csv`; optionally gzip or zstd) is streamed, never buffered whole.
+
+use super::auth::ApiCaller;
+use super::error::ApiError;
+use crate::ingest::{self, Format, ImportOptions, ImportReport, InvalidLinePolicy, Source};
+use app::domain::Role;
+use app::server::db::audit::Actor;
+use app::server::AppState;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+/// Limits of the REST import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimits {
+    /// Largest request body accepted, in bytes (before decompression).
+    pub max_body_bytes: u64,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// The task the items belong to.
+    pub task: String,
+    /// Batch name for items whose line names none.
+    pub batch: Option<String>,
+    /// Import the valid lines and report the invalid ones, instead of importing nothing.
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// Overwrite items whose content changed, as long as no human has worked on them.
+    #[serde(default)]
+    pub replace: bool,
+}
+
+/// Imports items into a task. Same semantics as `cojudge import`: all or nothing unless
+/// `skip_invalid`; identical items are `unchanged`; changed ones are conflicts unless `replace`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/items",
+    tag = "items",
+    params(ImportParams),
+    request_body(content = String, description = "One JSON object per line (see the item format in the README); or CSV with `Content-Type: text/csv`. May be gzip- or zstd-compressed.", content_type = "application/x-ndjson"),
+    responses(
+        (status = 200, description = "Imported (the report counts inserted, unchanged, conflicting and skipped lines)", body = ImportReport),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not import", body = super::error::ErrorBody),
+        (status = 404, description = "No such task", body = super::error::ErrorBody),
+        (status = 413, description = "Body larger than the server's limit", body = super::error::ErrorBody),
+        (status = 415, description = "Unsupported content encoding", body = super::error::ErrorBody),
+        (status = 422, description = "Invalid lines; nothing was imported. `details` lists them", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn import_items(
+    State(state): State<AppState>,
+    Extension(limits): Extension<ImportLimits>,
+    caller: ApiCaller,
+    Query(params): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ImportReport>, ApiError> {
+    caller.require_role(&[Role::Trainer, Role::Admin])?;
+    check_encoding(&headers)?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_body_bytes) {
+        return Err(too_large(limits));
+    }
+    let format = match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(content_type) if content_type.starts_with("text/csv") => Format::Csv,
+        _ => Format::Jsonl,
+    };
+    let received = Arc::new(AtomicU64::new(0));
+    let limit = limits.max_body_bytes;
+    let counted = received.clone();
+    let stream = body
+        .into_data_stream()
+        .map_err(std::io::Error::other)
+        .and_then(move |chunk| {
+            let total =
+                counted.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            let result = if total > limit {
+                Err(std::io::Error::other(BodyTooLarge))
+            } else {
+                Ok(chunk)
+            };
+            std::future::ready(result)
+        });
+    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let source = tokio::task::spawn_blocking(move || {
+        Source::from_reader("body", format, reader, declared, Arc::default())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|error| read_error(error, limits))?;
+
+    let mut options = ImportOptions::new(&params.task, Actor::Token(caller.token_id));
+    options.default_batch = params.batch;
+    options.replace = params.replace;
+    if params.skip_invalid {
+        options.invalid_lines = InvalidLinePolicy::Skip {
+            rejects: None,
+            errors: None,
+        };
+    }
+    let report = ingest::import(&state.pool, vec![source], options)
+        .await
+        .map_err(|error| match error {
+            ingest::pipeline::ImportError::UnknownTask(task) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_task",
+                format!("There is no task called `{task}`."),
+            ),
+            ingest::pipeline::ImportError::Read { error, .. } => read_error(error, limits),
+            other => ApiError::internal(other),
+        })?;
+    tracing::info!(token = %caller.name, task = %report.task, inserted = report.inserted, "items imported over REST");
+    if !report.committed {
+        let details = report
+            .errors
+            .iter()
+            .map(|e| serde_json::json!({ "line": e.line, "field": e.field, "message": e.message }))
+            .collect();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_lines",
+            format!(
+                "{} of {} lines are invalid; nothing was imported.",
+                report.invalid, report.lines
+            ),
+        )
+        .with_details(details));
+    }
+    Ok(Json(report))
+}
+
+/// The body went over the size limit while streaming.
+#[derive(Debug, thiserror::Error)]
+#[error("request body too large")]
+struct BodyTooLarge;
+
+fn too_large(limits: ImportLimits) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "The body is larger than this server's limit of {} MB: split it into chunks, or use `cojudge import`.",
+            limits.max_body_bytes / 1_000_000
+        ),
+    )
+}
+
+fn read_error(error: std::io::Error, limits: ImportLimits) -> ApiError {
+    if error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<BodyTooLarge>())
+    {
+        return too_large(limits);
+    }
+    ApiError::bad_request(
+        "unreadable_body",
+        format!("The body could not be read: {error}"),
+    )
+}
+
+fn check_encoding(headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
+        None | Some("gzip") | Some("zstd") | Some("identity") => Ok(()),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_encoding",
+            format!("Content-Encoding `{other}` is not supported: send gzip, zstd or an uncompressed body."),
+        )),
+    }
+}

@@ -1,0 +1,23 @@
+//! The public REST API under `/api/v1`, authorised by API tokens (`Authorization: Bearer`).
+//! Handlers are thin: they take an [`auth::ApiCaller`], call `app::server::db`, and return
+//! JSON or an [`error::ApiError`].
+
+pub mod auth;
+pub mod docs_page;
+pub mod error;
+pub mod items;
+pub mod openapi;
+pub mod whoami;
+
+use app::server::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Every `/api/v1` route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/whoami", get(whoami::whoami))
+        .route("/api/v1/items", post(items::import_items))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
+        .route("/api/v1/docs", get(docs_page::docs_page))
+}
