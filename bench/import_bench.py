@@ -31,13 +31,15 @@ def run(args, env=None, capture=True):
 
 
 def timed_child(args, env):
-    """Runs a command; returns (seconds, peak RSS in MB, stdout)."""
-    start = time.monotonic()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.monotonic() - start
-    out = process.stdout.read()
-    err = process.stderr.read()
+    """Runs a command; returns (seconds, peak RSS in MB, stdout). Output goes to files, so a
+    chatty child never blocks on a full pipe."""
+    out_path, err_path = os.path.join(WORK, "child.out"), os.path.join(WORK, "child.err")
+    with open(out_path, "w") as out_file, open(err_path, "w") as err_file:
+        start = time.monotonic()
+        process = subprocess.Popen(args, env=env, stdout=out_file, stderr=err_file)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.monotonic() - start
+    out, err = open(out_path).read(), open(err_path).read()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(args)}\n{out}\n{err}")
     return elapsed, usage.ru_maxrss / 1024, out

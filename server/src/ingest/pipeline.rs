@@ -2,11 +2,11 @@
 //! merges each batch; the report is assembled at the end.
 
 use super::lines::{read_csv, read_json_lines, RawLine};
-use super::report::{Conflict, ImportReport, LineError, Location};
+use super::report::{Conflict, ImportReport, LineError};
 use super::rules::TaskRules;
 use super::source::{Format, Source};
-use super::staged::encode_row;
-use super::writer::{BatchOutcome, Writer};
+use super::staged::{encode_row, initial_state};
+use super::writer::{BatchOutcome, StagedBatch, Writer};
 use app::server::db::audit::Actor;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -77,21 +77,19 @@ pub enum ImportError {
     Database(#[from] sqlx::Error),
 }
 
-/// COPY rows on their way to the writer.
-struct Batch {
-    rows: Vec<u8>,
-}
-
 /// What the reader thread found, besides the rows it sent.
 #[derive(Default)]
 struct ReaderOutcome {
-    /// Where each valid line came from, indexed by its sequence number.
-    locations: Vec<Location>,
+    /// Sequence number of the next valid line.
+    next_seq: u64,
     lines: u64,
     invalid: u64,
     errors: Vec<LineError>,
-    /// Repeats of an external id within one batch: (seq, external id, identical content?).
-    repeats: Vec<(u64, String, bool)>,
+    /// Repeats of an external id within one batch, with identical content.
+    repeated_unchanged: u64,
+    /// Repeats of an external id within one batch, with other content.
+    repeated_conflicts: u64,
+    repeated_conflict_examples: Vec<Conflict>,
 }
 
 /// Imports `sources` into the task named in `options`, in one transaction.
@@ -109,7 +107,7 @@ pub async fn import(
     let policy = std::mem::replace(&mut options.invalid_lines, InvalidLinePolicy::AllOrNothing);
     let mut writer = Writer::begin(pool, task_id, rubric_version, options.replace).await?;
 
-    let (sender, mut receiver) = mpsc::channel::<Batch>(2);
+    let (sender, mut receiver) = mpsc::channel::<StagedBatch>(2);
     let reader = LineReader {
         rules,
         policy,
@@ -120,17 +118,21 @@ pub async fn import(
         lines_read: options.lines_read.clone(),
         sender,
         outcome: ReaderOutcome::default(),
-        batch: Vec::new(),
+        batch: StagedBatch::default(),
         batch_ids: HashMap::new(),
         stopped: false,
     };
     let reading = tokio::task::spawn_blocking(move || reader.read_all(sources));
 
-    let mut outcomes = Vec::new();
+    let mut report = ImportReport {
+        task: options.task.clone(),
+        ..ImportReport::default()
+    };
     let mut write_error = None;
-    while let Some(batch) = receiver.recv().await {
-        match writer.write(batch.rows).await {
-            Ok(outcome) => outcomes.push(outcome),
+    while let Some(mut batch) = receiver.recv().await {
+        let (first_seq, lines) = (batch.first_seq, std::mem::take(&mut batch.lines));
+        match writer.write(batch).await {
+            Ok(outcome) => add_batch(&mut report, outcome, first_seq, &lines, options.max_listed),
             Err(error) => {
                 write_error = Some(error);
                 break;
@@ -151,7 +153,7 @@ pub async fn import(
         (None, Ok(read)) => read,
     };
 
-    let mut report = assemble(&options, read, outcomes);
+    add_reading(&mut report, read, options.max_listed);
     if report.invalid > 0 && !skip_invalid {
         writer.rollback().await?;
         report.inserted = 0;
@@ -172,60 +174,51 @@ pub async fn import(
     Ok(report)
 }
 
-fn assemble(
-    options: &ImportOptions,
-    read: ReaderOutcome,
-    outcomes: Vec<BatchOutcome>,
-) -> ImportReport {
-    let mut report = ImportReport {
-        task: options.task.clone(),
-        lines: read.lines,
-        invalid: read.invalid,
-        errors: read.errors,
-        ..ImportReport::default()
-    };
-    let location = |seq: u64| {
-        read.locations
-            .get(seq as usize)
+/// Adds what the writer did with one batch to the report.
+fn add_batch(
+    report: &mut ImportReport,
+    outcome: BatchOutcome,
+    first_seq: u64,
+    lines: &[(Arc<str>, u64)],
+    max_listed: usize,
+) {
+    report.inserted += outcome.inserted;
+    report.replaced += outcome.replaced;
+    report.unchanged += outcome.unchanged.len() as u64;
+    report.queued_for_judge += outcome.queued_for_judge;
+    report.routed_to_humans += outcome.routed_to_humans;
+    report.auto_accepted += outcome.auto_accepted;
+    report.conflicts += outcome.conflicts.len() as u64;
+    for (seq, external_id) in outcome.conflicts {
+        if report.conflict_examples.len() >= max_listed {
+            break;
+        }
+        let (source, line) = lines
+            .get((seq as u64 - first_seq) as usize)
             .cloned()
-            .unwrap_or(Location {
-                source: String::new(),
-                line: 0,
-            })
-    };
-    let conflict = |report: &mut ImportReport, seq: u64, external_id: String| {
-        report.conflicts += 1;
-        if report.conflict_examples.len() < options.max_listed {
-            let Location { source, line } = location(seq);
-            report.conflict_examples.push(Conflict {
-                source,
-                line,
-                external_id,
-            });
-        }
-    };
-    for outcome in outcomes {
-        report.inserted += outcome.inserted;
-        report.replaced += outcome.replaced;
-        report.unchanged += outcome.unchanged.len() as u64;
-        report.queued_for_judge += outcome.queued_for_judge;
-        report.routed_to_humans += outcome.routed_to_humans;
-        report.auto_accepted += outcome.auto_accepted;
-        for (seq, external_id) in outcome.conflicts {
-            conflict(&mut report, seq as u64, external_id);
-        }
+            .unwrap_or_else(|| (Arc::from(""), 0));
+        report.conflict_examples.push(Conflict {
+            source: source.to_string(),
+            line,
+            external_id,
+        });
     }
-    for (seq, external_id, identical) in read.repeats {
-        if identical {
-            report.unchanged += 1;
-        } else {
-            conflict(&mut report, seq, external_id);
-        }
-    }
+}
+
+/// Adds what the reader found (lines, invalid lines, repeats within a batch) to the report.
+fn add_reading(report: &mut ImportReport, read: ReaderOutcome, max_listed: usize) {
+    report.lines = read.lines;
+    report.invalid = read.invalid;
+    report.errors = read.errors;
+    report.unchanged += read.repeated_unchanged;
+    report.conflicts += read.repeated_conflicts;
+    report
+        .conflict_examples
+        .extend(read.repeated_conflict_examples);
     report
         .conflict_examples
         .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
-    report
+    report.conflict_examples.truncate(max_listed);
 }
 
 /// The reader thread's state: parses, checks and batches lines, and sets aside invalid ones.
@@ -237,9 +230,9 @@ struct LineReader {
     batch_size: usize,
     max_listed: usize,
     lines_read: Arc<AtomicU64>,
-    sender: mpsc::Sender<Batch>,
+    sender: mpsc::Sender<StagedBatch>,
     outcome: ReaderOutcome,
-    batch: Vec<u8>,
+    batch: StagedBatch,
     /// External ids in the current batch, with their content hashes.
     batch_ids: HashMap<String, [u8; 32]>,
     /// No more rows are sent: a line was invalid under all-or-nothing, or the writer stopped.
@@ -249,7 +242,7 @@ struct LineReader {
 impl LineReader {
     fn read_all(mut self, sources: Vec<Source>) -> Result<ReaderOutcome, ImportError> {
         for source in sources {
-            let name = source.name.clone();
+            let name: Arc<str> = Arc::from(source.name.as_str());
             match source.format {
                 Format::Jsonl => {
                     read_json_lines(source.reader, &name, &mut |line| self.take(&name, line))?
@@ -266,7 +259,7 @@ impl LineReader {
         Ok(self.outcome)
     }
 
-    fn take(&mut self, source: &str, line: RawLine<'_>) -> Result<(), ImportError> {
+    fn take(&mut self, source: &Arc<str>, line: RawLine<'_>) -> Result<(), ImportError> {
         self.outcome.lines += 1;
         self.lines_read.fetch_add(1, Ordering::Relaxed);
         let checked = line
@@ -282,21 +275,40 @@ impl LineReader {
         if self.stopped {
             return Ok(());
         }
-        let seq = self.outcome.locations.len() as u64;
-        self.outcome.locations.push(Location {
-            source: source.to_string(),
-            line: line.number,
-        });
+        let seq = self.outcome.next_seq;
+        self.outcome.next_seq += 1;
+        if self.batch.lines.is_empty() {
+            self.batch.first_seq = seq;
+        }
+        self.batch.lines.push((source.clone(), line.number));
         let mut row = Vec::with_capacity(1024);
         let hash = encode_row(&mut row, seq, &item);
         if let Some(previous) = self.batch_ids.get(&item.external_id) {
-            self.outcome
-                .repeats
-                .push((seq, item.external_id, *previous == hash));
+            if *previous == hash {
+                self.outcome.repeated_unchanged += 1;
+            } else {
+                self.outcome.repeated_conflicts += 1;
+                if self.outcome.repeated_conflict_examples.len() < self.max_listed {
+                    let conflict = Conflict {
+                        source: source.to_string(),
+                        line: line.number,
+                        external_id: item.external_id,
+                    };
+                    self.outcome.repeated_conflict_examples.push(conflict);
+                }
+            }
             return Ok(());
         }
+        self.batch.rows.extend_from_slice(&row);
+        self.batch.count += 1;
+        self.batch.has_judgments |= item.judgment.is_some();
+        let state = match initial_state(&item) {
+            "queued" => 0,
+            "human_review" => 1,
+            _ => 2,
+        };
+        self.batch.states[state] += 1;
         self.batch_ids.insert(item.external_id, hash);
-        self.batch.extend_from_slice(&row);
         if self.batch_ids.len() >= self.batch_size {
             self.flush();
         }
@@ -314,7 +326,7 @@ impl LineReader {
         self.outcome.invalid += 1;
         if !self.skip_invalid {
             self.stopped = true;
-            self.batch.clear();
+            self.batch = StagedBatch::default();
             self.batch_ids.clear();
         }
         let line_errors: Vec<LineError> = errors
@@ -349,12 +361,12 @@ impl LineReader {
 
     /// Sends the current batch to the writer (blocking while it is busy: constant memory).
     fn flush(&mut self) {
-        if self.batch.is_empty() || self.stopped {
+        if self.batch.count == 0 || self.stopped {
             return;
         }
-        let rows = std::mem::take(&mut self.batch);
+        let batch = std::mem::take(&mut self.batch);
         self.batch_ids.clear();
-        if self.sender.blocking_send(Batch { rows }).is_err() {
+        if self.sender.blocking_send(batch).is_err() {
             self.stopped = true; // the writer failed; it reports why
         }
     }

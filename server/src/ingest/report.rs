@@ -2,13 +2,6 @@
 
 use serde::Serialize;
 
-/// A line's place: the input's name and the 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Location {
-    pub source: String,
-    pub line: u64,
-}
-
 /// One invalid line, as `FILE:LINE: field.path: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineError {

@@ -6,9 +6,26 @@
 
 use super::staged::STAGING_COLUMNS;
 use sqlx::{PgPool, Postgres, Transaction};
+use std::sync::Arc;
 
 /// The advisory-lock class that serialises imports of one task.
 const IMPORT_LOCK_CLASS: i32 = 0x636a_696d; // "cjim"
+
+/// One batch from the reader: COPY text rows, and what the reader knows about them.
+#[derive(Debug, Default)]
+pub struct StagedBatch {
+    pub rows: Vec<u8>,
+    /// Rows in `rows`.
+    pub count: u64,
+    /// Whether any row carries an imported judgment.
+    pub has_judgments: bool,
+    /// Rows starting as queued for the judge, routed to humans, auto-accepted.
+    pub states: [u64; 3],
+    /// Sequence number of the first row; row `seq` came from `lines[seq - first_seq]`.
+    pub first_seq: u64,
+    /// Input name and line number of each row, for reporting conflicts.
+    pub lines: Vec<(Arc<str>, u64)>,
+}
 
 /// What one batch did.
 #[derive(Debug, Default)]
@@ -69,8 +86,12 @@ impl Writer {
         })
     }
 
-    /// Copies `rows` (COPY text format) into the staging table and merges them.
-    pub async fn write(&mut self, rows: Vec<u8>) -> Result<BatchOutcome, sqlx::Error> {
+    /// Copies a batch (COPY text rows) into the staging table and merges it. New items are
+    /// inserted first; only when some were not new is the batch compared with what exists.
+    /// Items that were inserted are told apart from those that existed by their id: imports of
+    /// one task are serialised, so every item older than the batch has an id at most the
+    /// largest id before it.
+    pub async fn write(&mut self, batch: StagedBatch) -> Result<BatchOutcome, sqlx::Error> {
         sqlx::query("TRUNCATE import_staging, import_touched")
             .execute(&mut *self.tx)
             .await?;
@@ -80,17 +101,56 @@ impl Writer {
                 "COPY import_staging ({STAGING_COLUMNS}) FROM STDIN"
             ))
             .await?;
-        copy.send(rows).await?;
+        copy.send(batch.rows).await?;
         copy.finish().await?;
 
-        let mut outcome = BatchOutcome::default();
+        // Judgments and replacements need the ids of the items they touch.
+        let track = batch.has_judgments || self.replace;
+        let newest_before: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM items")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let mut outcome = BatchOutcome {
+            inserted: self.insert_new(track).await?,
+            ..BatchOutcome::default()
+        };
+        if outcome.inserted < batch.count {
+            self.classify_existing(newest_before, &mut outcome).await?;
+        }
+        if batch.has_judgments {
+            self.record_imported_judgments().await?;
+        }
+        if outcome.inserted == batch.count {
+            // Every row is new: the reader already knows the states they start in.
+            [
+                outcome.queued_for_judge,
+                outcome.routed_to_humans,
+                outcome.auto_accepted,
+            ] = batch.states;
+        } else if !batch.has_judgments {
+            // Without a judgment, a new or replaced item waits for the judge.
+            outcome.queued_for_judge = outcome.inserted + outcome.replaced;
+        } else {
+            self.count_states(&mut outcome).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Sorts the rows that were not inserted into unchanged, conflicting and (with `replace`)
+    /// replaced.
+    async fn classify_existing(
+        &mut self,
+        newest_before: i64,
+        outcome: &mut BatchOutcome,
+    ) -> Result<(), sqlx::Error> {
         let existing: Vec<(i64, String, bool, i64, bool)> = sqlx::query_as(
             "SELECT s.seq, s.external_id, i.content_hash = s.content_hash, i.id,
                     EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
                     OR EXISTS (SELECT 1 FROM assignments x WHERE x.item_id = i.id)
-             FROM import_staging s JOIN items i ON i.task_id = $1 AND i.external_id = s.external_id",
+             FROM import_staging s JOIN items i ON i.task_id = $1 AND i.external_id = s.external_id
+             WHERE i.id <= $2",
         )
         .bind(self.task_id)
+        .bind(newest_before)
         .fetch_all(&mut *self.tx)
         .await?;
         let mut replaceable = Vec::new();
@@ -103,11 +163,14 @@ impl Writer {
                 outcome.conflicts.push((seq, external_id));
             }
         }
-        outcome.inserted = self.insert_new().await?;
         if !replaceable.is_empty() {
             outcome.replaced = self.replace_items(&replaceable).await?;
         }
-        self.record_imported_judgments().await?;
+        Ok(())
+    }
+
+    /// Counts the new and replaced items by the state they start in.
+    async fn count_states(&mut self, outcome: &mut BatchOutcome) -> Result<(), sqlx::Error> {
         let states: Vec<(String, i64)> = sqlx::query_as(
             "SELECT s.state, count(*) FROM import_touched t JOIN import_staging s USING (external_id) GROUP BY s.state",
         )
@@ -121,27 +184,30 @@ impl Writer {
                 _ => outcome.auto_accepted += count,
             }
         }
-        Ok(outcome)
+        Ok(())
     }
 
-    /// Inserts the staged items that do not exist yet, in a stable order.
-    async fn insert_new(&mut self) -> Result<u64, sqlx::Error> {
-        let inserted = sqlx::query(
-            "WITH inserted AS (
-                INSERT INTO items (task_id, external_id, context, output, generator_model, generator_version,
-                                   batch, golden, meta, content_hash, state)
-                SELECT $1, s.external_id, s.context::jsonb, s.output::jsonb, s.generator_model, s.generator_version,
-                       s.batch, s.golden::jsonb, s.meta::jsonb, s.content_hash, s.state
-                FROM import_staging s
-                WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.task_id = $1 AND i.external_id = s.external_id)
-                ORDER BY s.seq
-                ON CONFLICT (task_id, external_id) DO NOTHING
-                RETURNING id, external_id)
-             INSERT INTO import_touched (item_id, external_id) SELECT id, external_id FROM inserted",
-        )
-        .bind(self.task_id)
-        .execute(&mut *self.tx)
-        .await?;
+    /// Inserts the staged items that do not exist yet, in line order (noting their ids in
+    /// `import_touched` when `track`). Imports of one task are serialised, so `ON CONFLICT DO
+    /// NOTHING` skips exactly the items that already exist.
+    async fn insert_new(&mut self, track: bool) -> Result<u64, sqlx::Error> {
+        const INSERT: &str = "INSERT INTO items (task_id, external_id, context, output, generator_model, generator_version,
+                                  batch, golden, meta, content_hash, state)
+               SELECT $1, s.external_id, s.context::jsonb, s.output::jsonb, s.generator_model, s.generator_version,
+                      s.batch, s.golden::jsonb, s.meta::jsonb, s.content_hash, s.state
+               FROM import_staging s
+               ORDER BY s.seq
+               ON CONFLICT (task_id, external_id) DO NOTHING";
+        let statement = if track {
+            format!("WITH inserted AS ({INSERT} RETURNING id, external_id)
+                     INSERT INTO import_touched (item_id, external_id) SELECT id, external_id FROM inserted")
+        } else {
+            INSERT.to_string()
+        };
+        let inserted = sqlx::query(&statement)
+            .bind(self.task_id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(inserted.rows_affected())
     }
 

@@ -307,3 +307,30 @@ async fn an_unknown_task_is_refused_before_reading_anything() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("there is no task called `nosuch`"));
 }
+
+#[tokio::test]
+async fn an_external_id_repeated_within_one_file_is_unchanged_or_a_conflict() {
+    let (pool, url) = migrated_pool().await;
+    let mut items = tag_items(3, 7);
+    items.push(items[0].clone());
+    let mut changed = items[1].clone();
+    changed["output"]["tags"][0]["tag"] = json!("something else");
+    items.push(changed);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "repeats.jsonl", jsonl(&items).as_bytes());
+
+    let output = cojudge(&url, &["import", file.to_str().unwrap(), "--task", "tag"]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("3 inserted, 0 replaced, 1 unchanged, 1 conflicting"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains(&format!("{}:5: external_id", file.display())),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 3);
+}
