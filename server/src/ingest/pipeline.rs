@@ -110,6 +110,7 @@ pub async fn import(
     let (sender, mut receiver) = mpsc::channel::<StagedBatch>(2);
     let reader = LineReader {
         rules,
+        task_id,
         policy,
         skip_invalid,
         default_batch: options.default_batch.clone(),
@@ -224,6 +225,7 @@ fn add_reading(report: &mut ImportReport, read: ReaderOutcome, max_listed: usize
 /// The reader thread's state: parses, checks and batches lines, and sets aside invalid ones.
 struct LineReader {
     rules: TaskRules,
+    task_id: i64,
     policy: InvalidLinePolicy,
     skip_invalid: bool,
     default_batch: Option<String>,
@@ -281,8 +283,8 @@ impl LineReader {
             self.batch.first_seq = seq;
         }
         self.batch.lines.push((source.clone(), line.number));
-        let mut row = Vec::with_capacity(1024);
-        let hash = encode_row(&mut row, seq, &item);
+        let (mut row, mut direct_row) = (Vec::with_capacity(1024), Vec::with_capacity(1024));
+        let hash = encode_row(&mut row, Some((&mut direct_row, self.task_id)), seq, &item);
         if let Some(previous) = self.batch_ids.get(&item.external_id) {
             if *previous == hash {
                 self.outcome.repeated_unchanged += 1;
@@ -300,6 +302,7 @@ impl LineReader {
             return Ok(());
         }
         self.batch.rows.extend_from_slice(&row);
+        self.batch.direct_rows.extend_from_slice(&direct_row);
         self.batch.count += 1;
         self.batch.has_judgments |= item.judgment.is_some();
         let state = match initial_state(&item) {

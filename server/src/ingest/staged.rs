@@ -19,8 +19,19 @@ pub fn initial_state(item: &CheckedItem) -> &'static str {
     }
 }
 
-/// Appends `item` as one COPY text row (ending in a newline) to `out`; returns its content hash.
-pub fn encode_row(out: &mut Vec<u8>, seq: u64, item: &CheckedItem) -> [u8; 32] {
+/// The `items` columns a row can be copied into directly, in COPY order: the staging columns
+/// from `external_id` to `state`, after the task id.
+pub const ITEM_COLUMNS: &str =
+    "task_id, external_id, context, output, generator_model, generator_version, batch, golden, meta, content_hash, state";
+
+/// Appends `item` as one COPY text row (ending in a newline) to `out`, and, when `direct` is
+/// given, as a row of [`ITEM_COLUMNS`] for that task id to its buffer; returns the content hash.
+pub fn encode_row(
+    out: &mut Vec<u8>,
+    direct: Option<(&mut Vec<u8>, i64)>,
+    seq: u64,
+    item: &CheckedItem,
+) -> [u8; 32] {
     let hash = content_hash(item);
     let generator = item.generator.as_ref();
     let json = |value: &Value| Some(value.to_string());
@@ -56,6 +67,17 @@ pub fn encode_row(out: &mut Vec<u8>, seq: u64, item: &CheckedItem) -> [u8; 32] {
         judgment.map(|j| j.routing.audit_draw.to_string()),
         judgment.map(|j| j.routing.annotations_required.to_string()),
     ];
+    write_fields(out, &fields);
+    if let Some((direct, task_id)) = direct {
+        direct.extend_from_slice(task_id.to_string().as_bytes());
+        direct.push(b'\t');
+        write_fields(direct, &fields[1..=10]);
+    }
+    hash
+}
+
+/// Writes tab-separated COPY text fields and a newline.
+fn write_fields(out: &mut Vec<u8>, fields: &[Option<String>]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(b'\t');
@@ -66,7 +88,6 @@ pub fn encode_row(out: &mut Vec<u8>, seq: u64, item: &CheckedItem) -> [u8; 32] {
         }
     }
     out.push(b'\n');
-    hash
 }
 
 /// criterion → {label, confidence, rationale}, as stored in `judgments.criteria`.
@@ -122,8 +143,16 @@ mod tests {
             judgment: None,
         };
         let mut out = Vec::new();
-        encode_row(&mut out, 7, &item);
+        let mut direct = Vec::new();
+        encode_row(&mut out, Some((&mut direct, 3)), 7, &item);
         let row = String::from_utf8(out).unwrap();
+        let direct = String::from_utf8(direct).unwrap();
+        assert_eq!(
+            direct.trim_end().split('\t').count(),
+            ITEM_COLUMNS.split(',').count()
+        );
+        assert!(direct.starts_with("3\tx-1\t"), "{direct}");
+        assert!(direct.trim_end().ends_with("\tqueued"), "{direct}");
         assert_eq!(
             row.trim_end().split('\t').count(),
             STAGING_COLUMNS.split(',').count()

@@ -4,7 +4,7 @@
 //! (`sqlx::query`, not `raw_sql`: rustc cannot prove `raw_sql`'s generic future `Send` inside
 //! the HTTP handler.)
 
-use super::staged::STAGING_COLUMNS;
+use super::staged::{ITEM_COLUMNS, STAGING_COLUMNS};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ const IMPORT_LOCK_CLASS: i32 = 0x636a_696d; // "cjim"
 #[derive(Debug, Default)]
 pub struct StagedBatch {
     pub rows: Vec<u8>,
+    /// The same rows as `items` rows ([`super::staged::ITEM_COLUMNS`]), for the direct path.
+    pub direct_rows: Vec<u8>,
     /// Rows in `rows`.
     pub count: u64,
     /// Whether any row carries an imported judgment.
@@ -91,7 +93,23 @@ impl Writer {
     /// Items that were inserted are told apart from those that existed by their id: imports of
     /// one task are serialised, so every item older than the batch has an id at most the
     /// largest id before it.
-    pub async fn write(&mut self, batch: StagedBatch) -> Result<BatchOutcome, sqlx::Error> {
+    pub async fn write(&mut self, mut batch: StagedBatch) -> Result<BatchOutcome, sqlx::Error> {
+        // Judgments and replacements need the ids of the items they touch.
+        let track = batch.has_judgments || self.replace;
+        if !track
+            && self
+                .copy_straight_in(std::mem::take(&mut batch.direct_rows))
+                .await?
+        {
+            let [queued_for_judge, routed_to_humans, auto_accepted] = batch.states;
+            return Ok(BatchOutcome {
+                inserted: batch.count,
+                queued_for_judge,
+                routed_to_humans,
+                auto_accepted,
+                ..BatchOutcome::default()
+            });
+        }
         sqlx::query("TRUNCATE import_staging, import_touched")
             .execute(&mut *self.tx)
             .await?;
@@ -104,8 +122,6 @@ impl Writer {
         copy.send(batch.rows).await?;
         copy.finish().await?;
 
-        // Judgments and replacements need the ids of the items they touch.
-        let track = batch.has_judgments || self.replace;
         let newest_before: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM items")
             .fetch_one(&mut *self.tx)
             .await?;
@@ -133,6 +149,39 @@ impl Writer {
             self.count_states(&mut outcome).await?;
         }
         Ok(outcome)
+    }
+
+    /// The fast path, for a batch that is likely all new (the usual case): COPY it straight into
+    /// `items`, as fast as a plain load. If any external id exists already, the unique index
+    /// refuses the COPY, the savepoint undoes it, and the caller merges the batch instead.
+    async fn copy_straight_in(&mut self, rows: Vec<u8>) -> Result<bool, sqlx::Error> {
+        sqlx::query("SAVEPOINT import_batch")
+            .execute(&mut *self.tx)
+            .await?;
+        let attempt = async {
+            let mut copy = self
+                .tx
+                .copy_in_raw(&format!("COPY items ({ITEM_COLUMNS}) FROM STDIN"))
+                .await?;
+            copy.send(rows).await?;
+            copy.finish().await
+        }
+        .await;
+        match attempt {
+            Ok(_) => {
+                sqlx::query("RELEASE SAVEPOINT import_batch")
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(true)
+            }
+            Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("23505") => {
+                sqlx::query("ROLLBACK TO SAVEPOINT import_batch")
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(false)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Sorts the rows that were not inserted into unchanged, conflicting and (with `replace`)

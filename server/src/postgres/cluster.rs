@@ -35,6 +35,8 @@ pub enum LaunchError {
         status: String,
         output: String,
     },
+    #[error("the Postgres cluster in {0} exists but its password file is gone: delete the cluster (`cojudge db destroy`) to start afresh")]
+    PasswordLost(PathBuf),
     #[error("no local Postgres is running in {0}")]
     NotRunning(PathBuf),
 }
@@ -64,7 +66,7 @@ impl LocalPostgres {
     /// running. A `postmaster.pid` left behind by a crash is removed. Blocking; concurrent callers
     /// (several processes included) are serialised by a lock file.
     pub fn ensure_running(root: &Path) -> Result<LocalPostgres, LaunchError> {
-        let mut cluster = LocalPostgres::prepare(root)?;
+        let mut cluster = LocalPostgres::prepare(root, true)?;
         let _guard = cluster.lock()?;
         if let Some(running) = pidfile::read(&cluster.data_dir) {
             if pidfile::is_live_postgres(running.pid) {
@@ -87,7 +89,7 @@ impl LocalPostgres {
 
     /// The running cluster in `root`, without starting it.
     pub fn find_running(root: &Path) -> Result<LocalPostgres, LaunchError> {
-        let mut cluster = LocalPostgres::prepare(root)?;
+        let mut cluster = LocalPostgres::prepare(root, true)?;
         match pidfile::read(&cluster.data_dir) {
             Some(running) if pidfile::is_live_postgres(running.pid) => {
                 cluster.port = running.port;
@@ -100,10 +102,8 @@ impl LocalPostgres {
     /// Stops the cluster in `root` if it runs and deletes all its files, wherever they live
     /// (the cluster's data may have been relocated). For throwaway clusters, e.g. in tests.
     pub fn destroy(root: &Path) -> Result<(), LaunchError> {
-        if !root.exists() {
-            return Ok(());
-        }
-        let cluster = LocalPostgres::prepare(root)?;
+        // Even when `root` is gone, a relocated cluster of the same path may remain.
+        let cluster = LocalPostgres::prepare(root, false)?;
         cluster.stop()?;
         let data_parent = cluster
             .data_dir
@@ -156,7 +156,9 @@ impl LocalPostgres {
         self.run(command)
     }
 
-    fn prepare(root: &Path) -> Result<LocalPostgres, LaunchError> {
+    /// Resolves where the cluster lives and who runs it; with `need_password`, also reads (or, for
+    /// a new cluster, creates) its password.
+    fn prepare(root: &Path, need_password: bool) -> Result<LocalPostgres, LaunchError> {
         let binaries = Binaries::locate().ok_or(LaunchError::BinariesNotFound)?;
         let owner = unprivileged_user_if_root().map_err(LaunchError::NoUnprivilegedUser)?;
         fs::create_dir_all(root).map_err(io("creating", root))?;
@@ -179,7 +181,16 @@ impl LocalPostgres {
         if let Some(user) = &owner {
             give_to(&data_parent, user).map_err(io("changing the owner of", &data_parent))?;
         }
-        let password = read_or_create_password(&root.join("password"))?;
+        // The password lives beside the data (readable by the invoking user only), so a relocated
+        // cluster keeps it even when the requested folder is deleted.
+        let password_file = data_parent.join("password");
+        let password = if !need_password {
+            SecretString::from(String::new())
+        } else if !password_file.exists() && data_parent.join("data").join("PG_VERSION").exists() {
+            return Err(LaunchError::PasswordLost(data_parent.join("data")));
+        } else {
+            read_or_create_password(&password_file)?
+        };
         Ok(LocalPostgres {
             data_dir: data_parent.join("data"),
             root,

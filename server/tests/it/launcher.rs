@@ -175,6 +175,11 @@ async fn a_folder_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere() {
     );
     execute(&cluster, "SELECT 1").await.unwrap();
     let relocated = cluster.data_dir().parent().unwrap().to_path_buf();
+    // Deleting the requested folder (e.g. a fresh clone at the same path) loses nothing: the
+    // password lives with the relocated data, and destroy still finds and deletes it.
+    std::fs::remove_dir_all(&root).unwrap();
+    let again = start(&root).await;
+    execute(&again, "SELECT 1").await.unwrap();
     let to_destroy = root.clone();
     tokio::task::spawn_blocking(move || LocalPostgres::destroy(&to_destroy))
         .await
