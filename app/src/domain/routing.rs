@@ -128,14 +128,9 @@ mod tests {
         }
     }
 
+    /// Threshold 0.8, audit rate 5%, one annotator, two for audits.
     fn settings() -> RoutingSettings {
-        RoutingSettings {
-            confidence_threshold: 0.8,
-            audit_rate: 0.05,
-            annotations_per_item: 1,
-            annotations_per_audit_item: 2,
-            show_judge_suggestion: true,
-        }
+        RoutingSettings::default()
     }
 
     #[test]
