@@ -15,39 +15,10 @@ import re
 import subprocess
 import sys
 import time
-import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/cojudge")
+from benchlib import BIN, ROOT, WORK, destroy_cluster, fresh_database, run, start_cluster, timed_child
+
 EXAMPLE = os.path.join(ROOT, "target/release/examples/bench_items")
-WORK = os.path.join(ROOT, "target/bench")
-
-
-def run(args, env=None, capture=True):
-    result = subprocess.run(args, env=env, capture_output=capture, text=True)
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(args)}\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def timed_child(args, env):
-    """Runs a command; returns (seconds, peak RSS in MB, stdout). Output goes to files, so a
-    chatty child never blocks on a full pipe."""
-    out_path, err_path = os.path.join(WORK, "child.out"), os.path.join(WORK, "child.err")
-    with open(out_path, "w") as out_file, open(err_path, "w") as err_file:
-        start = time.monotonic()
-        process = subprocess.Popen(args, env=env, stdout=out_file, stderr=err_file)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.monotonic() - start
-    out, err = open(out_path).read(), open(err_path).read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(args)}\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024, out
-
-
-def database_url(cluster_url, name):
-    parts = urllib.parse.urlsplit(cluster_url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 
 def main():
@@ -63,21 +34,11 @@ def main():
     size_mb = os.path.getsize(jsonl) / 1e6
     print(f"  {size_mb:.0f} MB of JSON Lines, {os.path.getsize(jsonl) / args.items:.0f} bytes per item")
 
-    data_dir = os.path.join(WORK, "cluster")
-    run([BIN, "db", "destroy", "--data-dir", data_dir])
-    cluster = run([BIN, "db", "start", "--data-dir", data_dir]).strip()
+    cluster = start_cluster("cluster")
     try:
         return bench(args, cluster, jsonl, copy, size_mb)
     finally:
-        run([BIN, "db", "destroy", "--data-dir", data_dir])
-
-
-def fresh_database(cluster, name):
-    admin = database_url(cluster, "postgres")
-    run(["psql", "-q", admin, "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"])
-    url = database_url(cluster, name)
-    run([BIN, "migrate"], env={**os.environ, "DATABASE_URL": url})
-    return url
+        destroy_cluster("cluster")
 
 
 def bench(args, cluster, jsonl, copy, size_mb):
@@ -95,7 +56,7 @@ def bench(args, cluster, jsonl, copy, size_mb):
     # cojudge import (CLI)
     cli_db = fresh_database(cluster, "bench_cli")
     env = {**os.environ, "DATABASE_URL": cli_db, "RUST_LOG": "warn"}
-    cli_s, cli_rss, out = timed_child([BIN, "import", jsonl, "--task", "tag"], env)
+    cli_s, cli_rss, _, out = timed_child([BIN, "import", jsonl, "--task", "tag"], env)
     if f"{n} inserted" not in out:
         sys.exit(f"unexpected import result: {out}")
 

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { ADMIN, ANNOTATOR, hydrated, signIn } from './helpers';
 
-test('an admin signs in, sees the three tasks with their counts, and signs out', async ({ page }) => {
+test('an admin signs in, sees the three tasks judged by the embedded worker, and signs out', async ({ page }) => {
   const errors: string[] = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
   page.on('pageerror', (err) => errors.push(err.message));
@@ -14,9 +14,18 @@ test('an admin signs in, sees the three tasks with their counts, and signs out',
   await expect(cards).toHaveCount(3);
   for (const task of ['interest', 'tag', 'explanation']) {
     const card = page.locator(`[data-testid="task-card"][data-task="${task}"]`);
-    await expect(card.locator('[data-state="queued"] dd')).toHaveText('40');
     await expect(card.getByTestId('total-count').locator('dd')).toHaveText('40');
   }
+  // The worker inside `cojudge serve` judges every demo item (against the fake endpoint).
+  await expect(async () => {
+    await page.reload();
+    for (const task of ['interest', 'tag', 'explanation']) {
+      const card = page.locator(`[data-testid="task-card"][data-task="${task}"]`);
+      await expect(card.locator('[data-state="queued"] dd')).toHaveText('0', { timeout: 1000 });
+      await expect(card.locator('[data-state="judging"] dd')).toHaveText('0', { timeout: 1000 });
+    }
+  }).toPass({ timeout: 30_000 });
+  await hydrated(page);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);

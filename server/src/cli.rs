@@ -41,6 +41,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// Import generated artifacts (JSON Lines or CSV; plain, gzip or zstd) into a task.
     Import(ImportArgs),
+    /// Run a judge worker: judge queued items with the LLM and route them (runs until SIGTERM).
+    Worker(WorkerArgs),
+    /// Manage the LLM judge's work.
+    #[command(subcommand)]
+    Judge(JudgeCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -96,6 +101,49 @@ pub struct ServeArgs {
     /// When to load demo data: `auto` loads it into an empty local database on first start.
     #[arg(long, env = "COJUDGE_DEMO", default_value = "auto")]
     pub demo: DemoMode,
+    /// Run a judge worker inside this process (the single-machine setup). Turn it off when
+    /// separate `cojudge worker` processes do the judging.
+    #[arg(long, env = "COJUDGE_EMBEDDED_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub embedded_worker: bool,
+    #[command(flatten)]
+    pub judge: crate::judge::JudgeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Exit once no item is waiting or being judged (for batch runs), instead of waiting for more.
+    #[arg(long)]
+    pub exit_when_empty: bool,
+    #[command(flatten)]
+    pub judge: crate::judge::JudgeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JudgeCommand {
+    /// Queue a task's items to be judged again under the current judge configuration (after a
+    /// model, prompt or rubric change). Items a human has annotated keep their state; they are
+    /// counted and left alone.
+    Rerun {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The task whose items to re-judge.
+        #[arg(long)]
+        task: String,
+        /// Only items of this import batch.
+        #[arg(long)]
+        batch: Option<String>,
+        /// Only items in these states (repeatable): human_review, done, failed.
+        #[arg(long = "state")]
+        states: Vec<String>,
+        /// Only items judged (or imported) before this date, e.g. 2026-11-01.
+        #[arg(long)]
+        before: Option<chrono::NaiveDate>,
+        /// Show what would be queued without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

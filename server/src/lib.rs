@@ -5,6 +5,7 @@ pub mod commands;
 pub mod database;
 pub mod demo;
 pub mod ingest;
+pub mod judge;
 pub mod postgres;
 pub mod rest;
 pub mod seed;

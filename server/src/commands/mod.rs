@@ -3,10 +3,12 @@
 mod db;
 mod demo;
 pub mod import;
-mod serve;
+mod judge;
+pub(crate) mod serve;
 mod task;
 mod token;
 mod user;
+mod worker;
 
 use crate::cli::{Cli, Command};
 use crate::database::Database;
@@ -32,6 +34,8 @@ async fn run_simple(command: Command) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::demo(args).await,
         Command::Import(_) => unreachable!("handled in run"),
+        Command::Worker(args) => worker::worker(args).await,
+        Command::Judge(command) => judge::run(command).await,
         Command::User(command) => user::run(command).await,
         Command::Task(command) => task::run(command).await,
         Command::Token(command) => token::run(command).await,

@@ -6,6 +6,7 @@ use crate::web::{build_router, WebConfig};
 use crate::{demo, seed};
 use anyhow::Context;
 use std::net::SocketAddr;
+use tokio_util::sync::CancellationToken;
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = Database::open(&args.database).await?;
@@ -15,6 +16,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
+    let judge_settings = args.judge.settings()?;
     seed::builtin_tasks::ensure_builtin_tasks(&db.pool).await?;
     let load_demo = match args.demo {
         DemoMode::Never => false,
@@ -46,30 +48,53 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        let signal = shutdown_signal();
+        async move {
+            signal.await;
+            stop.cancel();
+        }
+    });
+    let worker = args.embedded_worker.then(|| {
+        tokio::spawn(crate::judge::worker::run(
+            db.pool.clone(),
+            judge_settings,
+            stop.clone().cancelled_owned(),
+        ))
+    });
     println!("cojudge is running at {public_url} (Ctrl-C to stop)");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(stop.clone().cancelled_owned())
+        .await;
+    stop.cancel();
     tracing::info!("web server stopped");
-    Ok(())
+    if let Some(worker) = worker {
+        worker.await.context("the judge worker panicked")??;
+    }
+    Ok(served?)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal that arrives early is not lost.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let wait = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            _ = wait(interrupt) => {},
+            _ = wait(terminate) => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }

@@ -76,11 +76,41 @@ pub fn parse(text: &str) -> Result<TaskDefinition, Vec<Problem>> {
             problems.extend(schema_problems(field, schema));
         }
     }
+    problems.extend(placeholder_problems(&definition));
     if problems.is_empty() {
         Ok(definition)
     } else {
         Err(problems)
     }
+}
+
+/// Prompt overrides may only use the placeholders the judge fills in.
+fn placeholder_problems(definition: &TaskDefinition) -> Vec<Problem> {
+    use crate::judge::prompt::{unknown_placeholders, SYSTEM_PLACEHOLDERS, USER_PLACEHOLDERS};
+    [
+        (
+            "prompts.system",
+            &definition.prompts.system,
+            SYSTEM_PLACEHOLDERS,
+        ),
+        ("prompts.user", &definition.prompts.user, USER_PLACEHOLDERS),
+    ]
+    .into_iter()
+    .filter_map(|(path, text, known)| Some((path, text.as_deref()?, known)))
+    .flat_map(|(path, text, known)| {
+        unknown_placeholders(text, known)
+            .into_iter()
+            .map(move |name| {
+                Problem::at(
+                    path,
+                    format!(
+                        "unknown placeholder {{{{ {name} }}}} (known: {})",
+                        known.join(", ")
+                    ),
+                )
+            })
+    })
+    .collect()
 }
 
 /// The parser's message, which may span lines, on one line.
@@ -171,6 +201,18 @@ mod tests {
         for (name, text) in BUILTIN_TASK_FILES {
             assert!(parse(text).is_ok(), "{name}: {:?}", parse(text).err());
         }
+    }
+
+    #[test]
+    fn prompt_overrides_may_only_use_known_placeholders() {
+        let text = format!(
+            "{}\n[prompts]\nuser = \"Judge {{{{ output }}}} for {{{{ user_name }}}}\"\n",
+            tag_file()
+        );
+        assert_eq!(
+            messages(&text),
+            vec!["t.toml: prompts.user: unknown placeholder {{ user_name }} (known: context, output, criteria_names)"]
+        );
     }
 
     #[test]

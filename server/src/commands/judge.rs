@@ -1,0 +1,40 @@
+//! `cojudge judge rerun`: re-queue a task's items for the current judge configuration.
+
+use crate::cli::JudgeCommand;
+use crate::database::Database;
+use crate::judge::rerun::{rerun, RerunFilter};
+use anyhow::Context;
+
+pub async fn run(command: JudgeCommand) -> anyhow::Result<()> {
+    let JudgeCommand::Rerun {
+        database,
+        task,
+        batch,
+        states,
+        before,
+        dry_run,
+    } = command;
+    let db = Database::open(&database).await?;
+    let result = async {
+        let (task_id, _, _) = app::server::db::tasks::current_definition(&db.pool, &task)
+            .await?
+            .with_context(|| {
+                format!("there is no task called `{task}` (see `cojudge task list`)")
+            })?;
+        let filter = RerunFilter {
+            batch,
+            states,
+            before: before.map(|date| date.and_time(chrono::NaiveTime::MIN).and_utc()),
+        };
+        rerun(&db.pool, task_id, &filter, dry_run).await
+    }
+    .await;
+    db.close().await;
+    let report = result?;
+    let verb = if dry_run { "would be queued" } else { "queued" };
+    println!(
+        "{} items of `{task}` {verb} for the judge; {} human-reviewed items kept as they are",
+        report.queued, report.kept_human_reviewed
+    );
+    Ok(())
+}

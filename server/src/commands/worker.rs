@@ -1,0 +1,28 @@
+//! `cojudge worker`: a judge worker process; several may run against one database.
+
+use crate::cli::WorkerArgs;
+use crate::commands::serve::shutdown_signal;
+use crate::database::Database;
+use crate::judge::worker;
+
+pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let settings = args.judge.settings()?;
+    let db = Database::open(&args.database).await?;
+    let pool = db.pool.clone();
+    let exit_when_empty = args.exit_when_empty;
+    let signal = shutdown_signal();
+    let stop = async move {
+        tokio::select! {
+            _ = signal => {}
+            _ = worker::queue_empty(pool), if exit_when_empty => {}
+        }
+    };
+    let result = worker::run(db.pool.clone(), settings, stop).await;
+    db.close().await;
+    let report = result?;
+    println!(
+        "judge worker stopped: {} judged, {} sent to humans without a judge, {} to retry later, {} failed, {} handed back",
+        report.judged, report.sent_to_humans_unjudged, report.retried_later, report.failed, report.handed_back
+    );
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! The LLM judge: a worker that pre-scores queued items against their task's criteria through any
+//! OpenAI-compatible endpoint, measures its confidence, and routes each item to humans or to a
+//! final judge verdict.
+//!
+//! - [`prompt`]: askama templates (or a task's overrides) and the prompt version
+//! - [`answer`]: the response JSON Schema and reading answers (strict JSON or JSON in text)
+//! - [`confidence`]: label probabilities from logprobs, self-consistency majorities
+//! - [`client`], [`http`], [`rate_limit`]: async-openai over a retrying, rate-limited transport
+//! - [`assess`]: one item's calls per judge mode and confidence method, aggregated
+//! - [`queue`]: leases, recording judgments and routing decisions, back-off, failure
+//! - [`worker`]: the claiming loop with its heartbeat and graceful shutdown
+//! - [`rerun`]: re-queueing items for a new judge configuration
+
+pub mod answer;
+pub mod assess;
+pub mod client;
+pub mod confidence;
+pub mod http;
+pub mod prompt;
+pub mod queue;
+pub mod rate_limit;
+pub mod rerun;
+pub mod settings;
+pub mod worker;
+
+pub use settings::{JudgeArgs, WorkerSettings};

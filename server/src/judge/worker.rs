@@ -1,0 +1,331 @@
+//! The judge worker: claims queued items, judges up to `concurrency` of them at once, records
+//! each judgment with its routing decision, and keeps its leases alive with a heartbeat.
+//!
+//! Any number of workers may run against one database. A worker sleeps on `LISTEN cojudge_items`
+//! (imports notify) with a short poll as a fallback for lapsed leases and back-offs. On shutdown
+//! it stops claiming, lets in-flight calls finish for the grace period, then hands the rest back.
+
+use super::assess::{AssessError, Assessor};
+use super::client::LlmClient;
+use super::http::ResilientHttp;
+use super::prompt;
+use super::queue::{self, ClaimedItem, JudgeConfigKey, Outcome, Provenance};
+use super::rate_limit::RateLimiter;
+use super::settings::WorkerSettings;
+use crate::ingest::content::audit_digest;
+use app::domain::routing::{audit_draw, route, JudgeOutcome};
+use app::domain::{ConfidenceMethod, JudgeMode, TaskDefinition};
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+/// How often an idle worker looks for lapsed leases and ended back-offs.
+const IDLE_POLL: Duration = Duration::from_secs(2);
+/// Most items claimed in one statement.
+const CLAIM_BATCH: i64 = 64;
+
+/// What a worker did before it stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    pub judged: u64,
+    pub sent_to_humans_unjudged: u64,
+    pub retried_later: u64,
+    pub failed: u64,
+    pub handed_back: u64,
+}
+
+/// A task's definition at one rubric version, with the judge configuration it is judged under.
+struct TaskJudge {
+    definition: TaskDefinition,
+    provenance: Provenance,
+    model: String,
+}
+
+struct Context {
+    pool: PgPool,
+    settings: WorkerSettings,
+    worker: Uuid,
+    assessor: Option<Assessor>,
+    tasks: Mutex<HashMap<(i64, i32), Arc<TaskJudge>>>,
+}
+
+/// Runs a worker until `shutdown` resolves.
+pub async fn run(
+    pool: PgPool,
+    settings: WorkerSettings,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<WorkerReport> {
+    let worker = Uuid::new_v4();
+    let assessor = match &settings.endpoint {
+        Some(endpoint) => {
+            let limiter = Arc::new(RateLimiter::new(settings.limits));
+            let http = ResilientHttp::new(settings.timeout, settings.retry, limiter)?;
+            tracing::info!(%worker, model = %settings.default_model, concurrency = settings.concurrency, "judge worker started");
+            Some(Assessor {
+                client: LlmClient::new(&endpoint.base_url, endpoint.api_key.as_ref(), http),
+                model: settings.default_model.clone(),
+                output_retries: settings.output_retries,
+            })
+        }
+        None => {
+            tracing::warn!("no judge endpoint is configured (set OPENAI_BASE_URL): every item goes straight to humans with reason no_judge");
+            None
+        }
+    };
+    let context = Arc::new(Context {
+        pool: pool.clone(),
+        settings,
+        worker,
+        assessor,
+        tasks: Mutex::new(HashMap::new()),
+    });
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen("cojudge_items").await?;
+    let report = work(&context, &mut listener, shutdown).await;
+    let handed_back = queue::release_all(&pool, worker).await?;
+    let mut report = report?;
+    report.handed_back = handed_back;
+    tracing::info!(?report, "judge worker stopped");
+    Ok(report)
+}
+
+/// Resolves once no item is waiting, leased or backing off (polling every half second).
+pub async fn queue_empty(pool: PgPool) {
+    loop {
+        match queue::pending(&pool).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not count the waiting items"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// How one item ended.
+enum Ended {
+    Judged,
+    RetryLater,
+    Failed,
+}
+
+async fn work(
+    context: &Arc<Context>,
+    listener: &mut PgListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<WorkerReport> {
+    let mut report = WorkerReport::default();
+    let mut in_flight: JoinSet<anyhow::Result<Ended>> = JoinSet::new();
+    let mut heartbeat = tokio::time::interval(context.settings.lease / 3);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    let concurrency = context.settings.concurrency;
+    // Claimed items waiting for a free slot, so a finished call is replaced at once.
+    let prefetch = (concurrency / 4).clamp(1, CLAIM_BATCH as usize);
+    let mut ready: VecDeque<ClaimedItem> = VecDeque::new();
+    let mut stopping = false;
+    loop {
+        if !stopping && context.assessor.is_none() {
+            let routed = queue::route_unjudged(&context.pool, 1000).await?;
+            report.sent_to_humans_unjudged += routed;
+            if routed > 0 {
+                continue;
+            }
+        }
+        while in_flight.len() < concurrency && !stopping {
+            let Some(item) = ready.pop_front() else { break };
+            let context = context.clone();
+            in_flight.spawn(async move { judge_item(&context, item).await });
+        }
+        if !stopping && context.assessor.is_some() && ready.len() < prefetch {
+            let wanted = concurrency - in_flight.len() + prefetch - ready.len();
+            let items = queue::claim(
+                &context.pool,
+                context.worker,
+                (wanted as i64).min(CLAIM_BATCH),
+                context.settings.lease,
+            )
+            .await?;
+            if !items.is_empty() {
+                ready.extend(items);
+                continue;
+            }
+        }
+        if stopping && in_flight.is_empty() {
+            return Ok(report);
+        }
+        tokio::select! {
+            _ = &mut shutdown, if !stopping => {
+                stopping = true;
+                tracing::info!(in_flight = in_flight.len(), "judge worker stopping: no new claims");
+                let deadline = tokio::time::sleep(context.settings.grace);
+                tokio::pin!(deadline);
+                while !in_flight.is_empty() {
+                    tokio::select! {
+                        Some(done) = in_flight.join_next() => count(&mut report, done),
+                        _ = &mut deadline => {
+                            tracing::warn!(in_flight = in_flight.len(), "grace period over: handing unfinished items back");
+                            in_flight.abort_all();
+                            while in_flight.join_next().await.is_some() {}
+                        }
+                    }
+                }
+            }
+            Some(done) = in_flight.join_next() => count(&mut report, done),
+            notification = listener.recv(), if !stopping => {
+                if let Err(error) = notification {
+                    tracing::warn!(%error, "lost the notification connection; polling until it is back");
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+            }
+            _ = heartbeat.tick() => {
+                queue::renew_leases(&context.pool, context.worker, context.settings.lease).await?;
+            }
+            _ = tokio::time::sleep(IDLE_POLL), if !stopping => {}
+        }
+    }
+}
+
+fn count(report: &mut WorkerReport, done: Result<anyhow::Result<Ended>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(Ended::Judged)) => report.judged += 1,
+        Ok(Ok(Ended::RetryLater)) => report.retried_later += 1,
+        Ok(Ok(Ended::Failed)) => report.failed += 1,
+        Ok(Err(error)) => {
+            tracing::error!(error = %error, "recording a judgment failed; the item's lease will lapse and it will be judged again")
+        }
+        Err(error) if error.is_cancelled() => {}
+        Err(error) => tracing::error!(%error, "a judge task panicked"),
+    }
+}
+
+async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ended> {
+    let settings = &context.settings;
+    let assessor = context
+        .assessor
+        .as_ref()
+        .expect("items are claimed only with a judge");
+    if item.attempts > settings.max_attempts {
+        let error = format!("gave up after {} attempts", settings.max_attempts);
+        queue::fail(&context.pool, item.id, context.worker, &error).await?;
+        return Ok(Ended::Failed);
+    }
+    let task = task_judge(context, &item).await?;
+    let started = Instant::now();
+    let assessor = Assessor {
+        model: task.model.clone(),
+        ..assessor.clone()
+    };
+    let result = assessor
+        .assess(&task.definition, &item.context, &item.output)
+        .await;
+    let draw = audit_draw(&audit_digest(
+        task.definition.name.as_str(),
+        &item.external_id,
+    ));
+    let (outcome, judge_outcome) = match &result {
+        Ok(assessment) => (
+            Outcome::Judged(assessment),
+            JudgeOutcome::Judged {
+                overall: assessment.overall_confidence,
+                criteria: task
+                    .definition
+                    .criteria
+                    .iter()
+                    .map(|c| assessment.criteria.get(&c.name).and_then(|j| j.confidence))
+                    .collect(),
+            },
+        ),
+        Err(AssessError::Unreadable { message, usage }) => {
+            tracing::warn!(item = item.id, error = %message, "the judge's answers could not be read; routing to humans");
+            (
+                Outcome::Unreadable {
+                    message,
+                    usage: *usage,
+                },
+                JudgeOutcome::Failed,
+            )
+        }
+        Err(AssessError::Endpoint(error)) => {
+            let message = error.to_string();
+            if item.attempts >= settings.max_attempts {
+                tracing::warn!(item = item.id, error = %message, "judging failed for good");
+                queue::fail(&context.pool, item.id, context.worker, &message).await?;
+                return Ok(Ended::Failed);
+            }
+            let delay = settings.retry_delay * 2u32.pow((item.attempts - 1).clamp(0, 10) as u32);
+            tracing::info!(item = item.id, error = %message, ?delay, "judging failed; trying again later");
+            queue::retry_later(&context.pool, item.id, context.worker, &message, delay).await?;
+            return Ok(Ended::RetryLater);
+        }
+    };
+    let routing = route(&judge_outcome, item.golden, draw, &task.definition.routing);
+    queue::record(
+        &context.pool,
+        &item,
+        &task.provenance,
+        outcome,
+        &routing,
+        started.elapsed(),
+    )
+    .await?;
+    Ok(Ended::Judged)
+}
+
+/// The item's task at the claimed rubric version, loaded and its judge configuration registered
+/// once per worker.
+async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc<TaskJudge>> {
+    let key = (item.task_id, item.rubric_version);
+    let mut tasks = context.tasks.lock().await;
+    if let Some(task) = tasks.get(&key) {
+        return Ok(task.clone());
+    }
+    let definition: serde_json::Value =
+        sqlx::query_scalar("SELECT definition FROM rubrics WHERE task_id = $1 AND version = $2")
+            .bind(item.task_id)
+            .bind(item.rubric_version)
+            .fetch_one(&context.pool)
+            .await?;
+    let definition: TaskDefinition = serde_json::from_value(definition)?;
+    let model = definition
+        .judge
+        .model
+        .clone()
+        .unwrap_or_else(|| context.settings.default_model.clone());
+    let config = JudgeConfigKey {
+        task_id: item.task_id,
+        model: model.clone(),
+        prompt_version: prompt::prompt_version(&definition, item.rubric_version),
+        rubric_version: item.rubric_version,
+        mode: match definition.judge.mode {
+            JudgeMode::Single => "single",
+            JudgeMode::PerCriterion => "per_criterion",
+        },
+        confidence_method: match definition.judge.confidence {
+            ConfidenceMethod::Logprobs => "logprobs",
+            ConfidenceMethod::SelfConsistency => "self_consistency",
+        },
+    };
+    let settings = serde_json::json!({
+        "samples": definition.judge.samples,
+        "output_retries": context.settings.output_retries,
+        "endpoint_retries": context.settings.retry.max_retries,
+    });
+    let judge_config_id = queue::judge_config(&context.pool, &config, &settings).await?;
+    let task = Arc::new(TaskJudge {
+        provenance: Provenance {
+            judge_config_id,
+            rubric_version: item.rubric_version,
+            prices: context.settings.prices,
+        },
+        model,
+        definition,
+    });
+    tasks.insert(key, task.clone());
+    Ok(task)
+}
