@@ -2,7 +2,8 @@
 """Import benchmark: `cojudge import` and `POST /api/v1/items` against a `psql \\copy` baseline.
 
 Generates N realistic `tag` items (~400 bytes each), loads the same rows with `psql \\copy` into
-a plain table built `LIKE items INCLUDING ALL` (same columns, defaults, checks and indexes), then
+a plain table built `LIKE items INCLUDING ALL` plus its foreign key to `tasks` (same columns,
+defaults, checks, indexes and foreign key; also without the foreign key, for reference), then
 imports them with `cojudge import` into an empty database, and again over REST into another
 empty database. Prints rates, ratios and the import process's peak RSS. Standard library only.
 
@@ -43,15 +44,25 @@ def main():
 
 def bench(args, cluster, jsonl, copy, size_mb):
     n = args.items
-    # Baseline: psql \copy into a plain table equivalent to `items`.
+    # Baseline: psql \copy into a plain table equivalent to `items`: the same columns, defaults,
+    # checks and indexes (LIKE … INCLUDING ALL) and the same foreign key to `tasks`, which LIKE
+    # does not copy. For reference, also into the same table without the foreign key.
     base = fresh_database(cluster, "bench_copy")
     task_id = run(["psql", "-tA", base, "-c", "SELECT id FROM tasks WHERE name = 'tag'"]).strip()
-    run(["psql", "-q", base, "-c", "CREATE TABLE plain_items (LIKE items INCLUDING ALL)",
-         "-c", f"ALTER TABLE plain_items ALTER COLUMN task_id SET DEFAULT {task_id}"])
-    start = time.monotonic()
-    run(["psql", "-q", base, "-c",
-         f"\\copy plain_items (external_id, context, output, generator_model, generator_version, batch, content_hash, state) FROM '{copy}'"])
-    copy_s = time.monotonic() - start
+    columns = "external_id, context, output, generator_model, generator_version, batch, content_hash, state"
+
+    def copy_into(table, foreign_key):
+        statements = [f"CREATE TABLE {table} (LIKE items INCLUDING ALL)",
+                      f"ALTER TABLE {table} ALTER COLUMN task_id SET DEFAULT {task_id}"]
+        if foreign_key:
+            statements.append(f"ALTER TABLE {table} ADD FOREIGN KEY (task_id) REFERENCES tasks (id)")
+        run(["psql", "-q", base] + [arg for sql in statements for arg in ("-c", sql)])
+        start = time.monotonic()
+        run(["psql", "-q", base, "-c", f"\\copy {table} ({columns}) FROM '{copy}'"])
+        return time.monotonic() - start
+
+    copy_s = copy_into("plain_items", foreign_key=True)
+    copy_no_fk_s = copy_into("plain_items_no_fk", foreign_key=False)
 
     # cojudge import (CLI)
     cli_db = fresh_database(cluster, "bench_cli")
@@ -87,6 +98,7 @@ def bench(args, cluster, jsonl, copy, size_mb):
 
     rows = [
         ("psql \\copy into an equivalent plain table (baseline)", copy_s, None),
+        ("psql \\copy into it without the foreign key (reference)", copy_no_fk_s, None),
         ("cojudge import (CLI)", cli_s, cli_rss),
         ("POST /api/v1/items (REST, one NDJSON body)", rest_s, None),
     ]

@@ -12,6 +12,7 @@ use app::server::db::audit::Actor;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, IsTerminal};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -109,14 +110,14 @@ fn exit_code(report: &ImportReport) -> std::process::ExitCode {
 
 /// A progress bar on a terminal (bytes, items/s, ETA), plain progress lines otherwise.
 struct Progress {
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    handle: Option<std::thread::JoinHandle<()>>,
+    /// Dropping it stops the display at once (not at the next refresh).
+    stop: std::sync::mpsc::Sender<()>,
+    handle: std::thread::JoinHandle<()>,
 }
 
 impl Progress {
     fn start(total_bytes: Option<u64>, bytes: Arc<AtomicU64>, lines: Arc<AtomicU64>) -> Progress {
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = std::sync::mpsc::channel();
         let handle = std::thread::spawn(move || {
             let started = Instant::now();
             let terminal = std::io::stderr().is_terminal();
@@ -126,8 +127,9 @@ impl Progress {
                 None
             };
             let mut last_line = Instant::now();
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(200));
+            while let Err(RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(200))
+            {
                 let (done, items) = (bytes.load(Ordering::Relaxed), lines.load(Ordering::Relaxed));
                 let rate = items as f64 / started.elapsed().as_secs_f64().max(0.001);
                 if let Some(bar) = &bar {
@@ -145,17 +147,12 @@ impl Progress {
                 bar.finish_and_clear();
             }
         });
-        Progress {
-            stop,
-            handle: Some(handle),
-        }
+        Progress { stop, handle }
     }
 
-    fn finish(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
+    fn finish(self) {
+        drop(self.stop);
+        let _ = self.handle.join();
     }
 }
 

@@ -3,10 +3,11 @@
 //!
 //! The pipeline streams: a blocking reader thread parses and validates each line against the
 //! task (record → rules → staged row) and hands batches of COPY-encoded rows to the async writer.
-//! A batch of new items is copied straight into `items` (under a savepoint); a batch where some
-//! items exist already, or that carries offline judgments, is copied into a temporary table and
-//! merged into `items` (and `judgments`, `routing_decisions` and `verdicts`). Memory stays
-//! constant whatever the input size.
+//! A batch of new items is copied straight into `items` (under a savepoint); a batch where
+//! some items exist already, or that carries offline judgments, is copied into a temporary table
+//! and merged into `items` (and `judgments`, `routing_decisions` and `verdicts`). Each line is
+//! parsed once and each value serialised once, for both its content hash and its COPY text.
+//! Memory stays constant whatever the input size.
 //!
 //! One import is one transaction: by default any invalid line rolls back everything (the report
 //! lists where and why); with `skip_invalid` bad lines are set aside and the rest is committed.

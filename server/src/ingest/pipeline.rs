@@ -5,7 +5,7 @@ use super::lines::{read_csv, read_json_lines, RawLine};
 use super::report::{Conflict, ImportReport, LineError};
 use super::rules::TaskRules;
 use super::source::{Format, Source};
-use super::staged::{encode_row, initial_state};
+use super::staged::{initial_state, RowEncoder};
 use super::writer::{BatchOutcome, StagedBatch, Writer};
 use app::server::db::audit::Actor;
 use sqlx::PgPool;
@@ -120,6 +120,7 @@ pub async fn import(
         sender,
         outcome: ReaderOutcome::default(),
         batch: StagedBatch::default(),
+        encoder: RowEncoder::default(),
         batch_ids: HashMap::new(),
         stopped: false,
     };
@@ -235,6 +236,7 @@ struct LineReader {
     sender: mpsc::Sender<StagedBatch>,
     outcome: ReaderOutcome,
     batch: StagedBatch,
+    encoder: RowEncoder,
     /// External ids in the current batch, with their content hashes.
     batch_ids: HashMap<String, [u8; 32]>,
     /// No more rows are sent: a line was invalid under all-or-nothing, or the writer stopped.
@@ -283,9 +285,17 @@ impl LineReader {
             self.batch.first_seq = seq;
         }
         self.batch.lines.push((source.clone(), line.number));
-        let (mut row, mut direct_row) = (Vec::with_capacity(1024), Vec::with_capacity(1024));
-        let hash = encode_row(&mut row, Some((&mut direct_row, self.task_id)), seq, &item);
+        let (staged_len, direct_len) = (self.batch.rows.len(), self.batch.direct_rows.len());
+        let hash = self.encoder.encode(
+            &item,
+            seq,
+            self.task_id,
+            &mut self.batch.rows,
+            &mut self.batch.direct_rows,
+        );
         if let Some(previous) = self.batch_ids.get(&item.external_id) {
+            self.batch.rows.truncate(staged_len);
+            self.batch.direct_rows.truncate(direct_len);
             if *previous == hash {
                 self.outcome.repeated_unchanged += 1;
             } else {
@@ -301,8 +311,6 @@ impl LineReader {
             }
             return Ok(());
         }
-        self.batch.rows.extend_from_slice(&row);
-        self.batch.direct_rows.extend_from_slice(&direct_row);
         self.batch.count += 1;
         self.batch.has_judgments |= item.judgment.is_some();
         let state = match initial_state(&item) {
@@ -367,7 +375,15 @@ impl LineReader {
         if self.batch.count == 0 || self.stopped {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
+        // The next batch will be about as large: room for it up front saves growing it.
+        let room = |len: usize| len + len / 4;
+        let next = StagedBatch {
+            rows: Vec::with_capacity(room(self.batch.rows.len())),
+            direct_rows: Vec::with_capacity(room(self.batch.direct_rows.len())),
+            lines: Vec::with_capacity(room(self.batch.lines.len())),
+            ..StagedBatch::default()
+        };
+        let batch = std::mem::replace(&mut self.batch, next);
         self.batch_ids.clear();
         if self.sender.blocking_send(batch).is_err() {
             self.stopped = true; // the writer failed; it reports why

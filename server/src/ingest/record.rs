@@ -74,10 +74,13 @@ impl FieldError {
     }
 }
 
-/// Parses a JSON line into a record, naming the field that is wrong.
+/// Parses a JSON line into a record, naming the field that is wrong. Valid lines (the usual
+/// case) are parsed once, without tracking paths; a line that fails is parsed again to say where.
 pub fn parse_json_line(line: &str) -> Result<ItemRecord, FieldError> {
-    let mut deserializer = serde_json::Deserializer::from_str(line);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)
+    serde_json::from_str(line).or_else(|_| {
+        let mut deserializer = serde_json::Deserializer::from_str(line);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)
+    })
 }
 
 /// Converts an already parsed JSON value (e.g. from a CSV row) into a record.

@@ -238,6 +238,9 @@ fn schema_errors(
     root: &str,
     errors: &mut Vec<FieldError>,
 ) {
+    if validator.is_valid(instance) {
+        return;
+    }
     for error in validator.iter_errors(instance).take(5) {
         let pointer = error.instance_path().as_str().to_string();
         let path = if pointer.is_empty() {

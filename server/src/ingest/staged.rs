@@ -1,9 +1,10 @@
 //! A checked item encoded as one row of `COPY import_staging FROM STDIN` (text format).
 
-use super::content::content_hash;
+use super::content::CanonicalItem;
 use super::rules::CheckedItem;
 use app::domain::Route;
 use serde_json::{json, Map, Value};
+use std::io::Write;
 
 /// The staging table's columns, in COPY order. `writer.rs` creates the table with these.
 pub const STAGING_COLUMNS: &str = "seq, external_id, context, output, generator_model, generator_version, batch, golden, meta, \
@@ -24,70 +25,112 @@ pub fn initial_state(item: &CheckedItem) -> &'static str {
 pub const ITEM_COLUMNS: &str =
     "task_id, external_id, context, output, generator_model, generator_version, batch, golden, meta, content_hash, state";
 
-/// Appends `item` as one COPY text row (ending in a newline) to `out`, and, when `direct` is
-/// given, as a row of [`ITEM_COLUMNS`] for that task id to its buffer; returns the content hash.
-pub fn encode_row(
-    out: &mut Vec<u8>,
-    direct: Option<(&mut Vec<u8>, i64)>,
-    seq: u64,
-    item: &CheckedItem,
-) -> [u8; 32] {
-    let hash = content_hash(item);
-    let generator = item.generator.as_ref();
-    let json = |value: &Value| Some(value.to_string());
-    let judgment = item.judgment.as_ref();
-    let fields: [Option<String>; 22] = [
-        Some(seq.to_string()),
-        Some(item.external_id.clone()),
-        json(&item.context),
-        json(&item.output),
-        generator.and_then(|g| g.model.clone()),
-        generator.and_then(|g| g.version.clone()),
-        item.batch.clone(),
-        item.golden
-            .as_ref()
-            .map(|g| serde_json::to_string(g).expect("labels serialise")),
-        item.meta.as_ref().and_then(json),
-        Some(format!("\\x{}", hex::encode(hash))),
-        Some(initial_state(item).to_string()),
-        judgment.map(|j| j.judgment.model.clone()),
-        judgment.map(|j| j.judgment.prompt_version.clone()),
-        judgment.map(|j| judgment_criteria(&j.judgment).to_string()),
-        judgment.map(|j| j.verdict.qualified.to_string()),
-        judgment.map(|j| j.verdict.grade.as_str().to_string()),
-        judgment
-            .and_then(|j| j.overall_confidence)
-            .map(|c| c.to_string()),
-        judgment.map(|j| match j.routing.route {
-            Route::Auto => "auto".to_string(),
-            Route::Human => "human".to_string(),
-        }),
-        judgment.map(|j| j.routing.reason.as_str().to_string()),
-        judgment.map(|j| j.routing.threshold.to_string()),
-        judgment.map(|j| j.routing.audit_draw.to_string()),
-        judgment.map(|j| j.routing.annotations_required.to_string()),
-    ];
-    write_fields(out, &fields);
-    if let Some((direct, task_id)) = direct {
-        direct.extend_from_slice(task_id.to_string().as_bytes());
-        direct.push(b'\t');
-        write_fields(direct, &fields[1..=10]);
-    }
-    hash
+/// Encodes checked items as COPY text rows, reusing its buffers line after line.
+#[derive(Default)]
+pub struct RowEncoder {
+    canonical: CanonicalItem,
+    /// The current row's escaped columns from `external_id` to `state`, tab-separated.
+    item_fields: Vec<u8>,
 }
 
-/// Writes tab-separated COPY text fields and a newline.
-fn write_fields(out: &mut Vec<u8>, fields: &[Option<String>]) {
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b'\t');
+impl RowEncoder {
+    /// Appends `item` as one row of [`STAGING_COLUMNS`] to `staging` and as one row of
+    /// [`ITEM_COLUMNS`] for `task_id` to `direct` (each ending in a newline); returns the
+    /// content hash.
+    pub fn encode(
+        &mut self,
+        item: &CheckedItem,
+        seq: u64,
+        task_id: i64,
+        staging: &mut Vec<u8>,
+        direct: &mut Vec<u8>,
+    ) -> [u8; 32] {
+        self.canonical.encode(item);
+        let hash = self.canonical.hash();
+        let canonical = &self.canonical;
+        let generator = item.generator.as_ref();
+        let fields = &mut self.item_fields;
+        fields.clear();
+        escape_into(fields, item.external_id.as_bytes());
+        push_json_field(fields, Some(canonical.context()));
+        push_json_field(fields, Some(canonical.output()));
+        push_field(fields, text(generator.and_then(|g| g.model.as_deref())));
+        push_field(fields, text(generator.and_then(|g| g.version.as_deref())));
+        push_field(fields, text(item.batch.as_deref()));
+        push_json_field(fields, canonical.golden());
+        push_json_field(fields, canonical.meta());
+        let mut hash_hex = [0; 64];
+        hex::encode_to_slice(hash, &mut hash_hex).expect("64 hex digits");
+        fields.extend_from_slice(b"\t\\\\x");
+        fields.extend_from_slice(&hash_hex);
+        push_field(fields, Some(initial_state(item).as_bytes()));
+
+        write!(direct, "{task_id}\t").expect("writing to memory");
+        direct.extend_from_slice(fields);
+        direct.push(b'\n');
+        write!(staging, "{seq}\t").expect("writing to memory");
+        staging.extend_from_slice(fields);
+        for value in judgment_fields(item) {
+            push_field(staging, value.as_deref().map(str::as_bytes));
         }
-        match field {
-            None => out.extend_from_slice(b"\\N"),
-            Some(text) => escape_into(out, text),
-        }
+        staging.push(b'\n');
+        hash
     }
-    out.push(b'\n');
+}
+
+fn text(value: Option<&str>) -> Option<&[u8]> {
+    value.map(str::as_bytes)
+}
+
+/// The staging columns from `judge_model` on: all NULL for an item without a judgment.
+fn judgment_fields(item: &CheckedItem) -> [Option<String>; 11] {
+    let Some(judgment) = item.judgment.as_ref() else {
+        return Default::default();
+    };
+    [
+        Some(judgment.judgment.model.clone()),
+        Some(judgment.judgment.prompt_version.clone()),
+        Some(judgment_criteria(&judgment.judgment).to_string()),
+        Some(judgment.verdict.qualified.to_string()),
+        Some(judgment.verdict.grade.as_str().to_string()),
+        judgment.overall_confidence.map(|c| c.to_string()),
+        Some(
+            match judgment.routing.route {
+                Route::Auto => "auto",
+                Route::Human => "human",
+            }
+            .to_string(),
+        ),
+        Some(judgment.routing.reason.as_str().to_string()),
+        Some(judgment.routing.threshold.to_string()),
+        Some(judgment.routing.audit_draw.to_string()),
+        Some(judgment.routing.annotations_required.to_string()),
+    ]
+}
+
+/// Appends a tab and one COPY text field (`\N` for NULL).
+fn push_field(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    out.push(b'\t');
+    match value {
+        None => out.extend_from_slice(b"\\N"),
+        Some(bytes) => escape_into(out, bytes),
+    }
+}
+
+/// Appends a tab and one COPY text field holding JSON text as serde_json writes it: control
+/// characters are escaped in it already, so only backslashes need doubling.
+fn push_json_field(out: &mut Vec<u8>, json: Option<&[u8]>) {
+    let Some(mut rest) = json else {
+        out.extend_from_slice(b"\t\\N");
+        return;
+    };
+    out.push(b'\t');
+    while let Some(backslash) = memchr::memchr(b'\\', rest) {
+        out.extend_from_slice(&rest[..=backslash]);
+        out.push(b'\\');
+        rest = &rest[backslash + 1..];
+    }
+    out.extend_from_slice(rest);
 }
 
 /// criterion → {label, confidence, rationale}, as stored in `judgments.criteria`.
@@ -106,17 +149,23 @@ fn judgment_criteria(judgment: &crate::ingest::record::ImportedJudgment) -> Valu
     Value::Object(criteria)
 }
 
-/// COPY text escaping: backslash, tab, newline and carriage return.
-fn escape_into(out: &mut Vec<u8>, text: &str) {
-    for byte in text.bytes() {
-        match byte {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.push(byte),
-        }
+/// COPY text escaping: backslash, tab, newline and carriage return; runs without them are
+/// copied whole.
+fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
+    let mut copied = 0;
+    for (i, byte) in text.iter().enumerate() {
+        let escaped: &[u8] = match byte {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            _ => continue,
+        };
+        out.extend_from_slice(&text[copied..i]);
+        out.extend_from_slice(escaped);
+        copied = i + 1;
     }
+    out.extend_from_slice(&text[copied..]);
 }
 
 #[cfg(test)]
@@ -126,8 +175,17 @@ mod tests {
     #[test]
     fn backslashes_tabs_and_newlines_are_escaped() {
         let mut out = Vec::new();
-        escape_into(&mut out, "a\\b\tc\nd\re");
+        escape_into(&mut out, b"a\\b\tc\nd\re");
         assert_eq!(out, b"a\\\\b\\tc\\nd\\re");
+    }
+
+    #[test]
+    fn json_text_has_its_backslashes_doubled() {
+        let mut out = Vec::new();
+        push_json_field(&mut out, Some(br#"{"a":"\"\n"}"#));
+        push_json_field(&mut out, None);
+        let expected = [&b"\t"[..], br#"{"a":"\\"\\n"}"#, b"\t\\N"].concat();
+        assert_eq!(out, expected);
     }
 
     #[test]
@@ -144,7 +202,7 @@ mod tests {
         };
         let mut out = Vec::new();
         let mut direct = Vec::new();
-        encode_row(&mut out, Some((&mut direct, 3)), 7, &item);
+        RowEncoder::default().encode(&item, 7, 3, &mut out, &mut direct);
         let row = String::from_utf8(out).unwrap();
         let direct = String::from_utf8(direct).unwrap();
         assert_eq!(

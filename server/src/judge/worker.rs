@@ -15,13 +15,13 @@ use super::settings::WorkerSettings;
 use crate::ingest::content::audit_digest;
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
 use app::domain::{ConfidenceMethod, JudgeMode, TaskDefinition};
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -48,10 +48,16 @@ struct TaskJudge {
 }
 
 struct Context {
+    /// For recording judgments (one statement per item).
     pool: PgPool,
+    /// The claim loop's own connections (claims, heartbeats, routing without a judge), so it
+    /// never waits behind recordings for a connection.
+    loop_pool: PgPool,
     settings: WorkerSettings,
     worker: Uuid,
     assessor: Option<Assessor>,
+    /// At most `concurrency` judge calls at once; closed at shutdown so waiting tasks give up.
+    call_slots: Semaphore,
     tasks: Mutex<HashMap<(i64, i32), Arc<TaskJudge>>>,
 }
 
@@ -78,8 +84,13 @@ pub async fn run(
             None
         }
     };
+    let loop_pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_lazy_with(pool.connect_options().as_ref().clone());
     let context = Arc::new(Context {
         pool: pool.clone(),
+        loop_pool,
+        call_slots: Semaphore::new(settings.concurrency),
         settings,
         worker,
         assessor,
@@ -89,6 +100,7 @@ pub async fn run(
     listener.listen("cojudge_items").await?;
     let report = work(&context, &mut listener, shutdown).await;
     let handed_back = queue::release_all(&pool, worker).await?;
+    context.loop_pool.close().await;
     let mut report = report?;
     report.handed_back = handed_back;
     tracing::info!(?report, "judge worker stopped");
@@ -110,6 +122,8 @@ pub async fn queue_empty(pool: PgPool) {
 /// How one item ended.
 enum Ended {
     Judged,
+    /// Shutdown came before its call started; the item is handed back.
+    NotStarted,
     RetryLater,
     Failed,
 }
@@ -125,27 +139,33 @@ async fn work(
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let concurrency = context.settings.concurrency;
-    // Claimed items waiting for a free slot, so a finished call is replaced at once.
+    // Claimed items waiting for a free slot, so a finished call is replaced at once. The buffer
+    // is refilled when half empty, so claims come in batches, not one per finished call.
     let prefetch = (concurrency / 4).clamp(1, CLAIM_BATCH as usize);
+    let refill_below = prefetch.div_ceil(2);
+    // Tasks beyond `concurrency` wait for a call slot while others record their judgments, so
+    // the endpoint always has `concurrency` calls in flight.
+    let recording_headroom = concurrency.div_ceil(4);
     let mut ready: VecDeque<ClaimedItem> = VecDeque::new();
     let mut stopping = false;
     loop {
         if !stopping && context.assessor.is_none() {
-            let routed = queue::route_unjudged(&context.pool, 1000).await?;
+            let routed = queue::route_unjudged(&context.loop_pool, 1000).await?;
             report.sent_to_humans_unjudged += routed;
             if routed > 0 {
                 continue;
             }
         }
-        while in_flight.len() < concurrency && !stopping {
+        while in_flight.len() < concurrency + recording_headroom && !stopping {
             let Some(item) = ready.pop_front() else { break };
             let context = context.clone();
             in_flight.spawn(async move { judge_item(&context, item).await });
         }
-        if !stopping && context.assessor.is_some() && ready.len() < prefetch {
-            let wanted = concurrency - in_flight.len() + prefetch - ready.len();
+        if !stopping && context.assessor.is_some() && ready.len() < refill_below {
+            let wanted = (concurrency + recording_headroom + prefetch)
+                .saturating_sub(in_flight.len() + ready.len());
             let items = queue::claim(
-                &context.pool,
+                &context.loop_pool,
                 context.worker,
                 (wanted as i64).min(CLAIM_BATCH),
                 context.settings.lease,
@@ -162,6 +182,7 @@ async fn work(
         tokio::select! {
             _ = &mut shutdown, if !stopping => {
                 stopping = true;
+                context.call_slots.close();
                 tracing::info!(in_flight = in_flight.len(), "judge worker stopping: no new claims");
                 let deadline = tokio::time::sleep(context.settings.grace);
                 tokio::pin!(deadline);
@@ -184,7 +205,7 @@ async fn work(
                 }
             }
             _ = heartbeat.tick() => {
-                queue::renew_leases(&context.pool, context.worker, context.settings.lease).await?;
+                queue::renew_leases(&context.loop_pool, context.worker, context.settings.lease).await?;
             }
             _ = tokio::time::sleep(IDLE_POLL), if !stopping => {}
         }
@@ -196,6 +217,7 @@ fn count(report: &mut WorkerReport, done: Result<anyhow::Result<Ended>, tokio::t
         Ok(Ok(Ended::Judged)) => report.judged += 1,
         Ok(Ok(Ended::RetryLater)) => report.retried_later += 1,
         Ok(Ok(Ended::Failed)) => report.failed += 1,
+        Ok(Ok(Ended::NotStarted)) => {}
         Ok(Err(error)) => {
             tracing::error!(error = %error, "recording a judgment failed; the item's lease will lapse and it will be judged again")
         }
@@ -216,14 +238,18 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         return Ok(Ended::Failed);
     }
     let task = task_judge(context, &item).await?;
-    let started = Instant::now();
     let assessor = Assessor {
         model: task.model.clone(),
         ..assessor.clone()
     };
+    let Ok(slot) = context.call_slots.acquire().await else {
+        return Ok(Ended::NotStarted);
+    };
+    let started = Instant::now();
     let result = assessor
         .assess(&task.definition, &item.context, &item.output)
         .await;
+    drop(slot);
     let draw = audit_draw(&audit_digest(
         task.definition.name.as_str(),
         &item.external_id,

@@ -308,6 +308,21 @@ async fn the_openapi_spec_is_3_1_and_documents_every_rest_route() {
         .unwrap();
 
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    // Valid against the official OpenAPI 3.1 schema.
+    let meta: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/openapi-3.1.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&meta).expect("the OpenAPI 3.1 schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&spec)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let mut broken = spec.clone();
+    broken["paths"]["/api/v1/whoami"]["get"]["responses"] = serde_json::json!("none");
+    assert!(
+        !validator.is_valid(&broken),
+        "the validator catches a broken spec"
+    );
     let documented: Vec<String> = spec["paths"]
         .as_object()
         .unwrap()
