@@ -194,7 +194,7 @@ impl Writer {
         let existing: Vec<(i64, String, bool, i64, bool)> = sqlx::query_as(
             "SELECT s.seq, s.external_id, i.content_hash = s.content_hash, i.id,
                     EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
-                    OR EXISTS (SELECT 1 FROM assignments x WHERE x.item_id = i.id)
+                    OR EXISTS (SELECT 1 FROM review_slots x WHERE x.item_id = i.id AND x.user_id IS NOT NULL)
              FROM import_staging s JOIN items i ON i.task_id = $1 AND i.external_id = s.external_id
              WHERE i.id <= $2",
         )
@@ -265,7 +265,8 @@ impl Writer {
     async fn replace_items(&mut self, item_ids: &[i64]) -> Result<u64, sqlx::Error> {
         sqlx::query(
             "WITH v AS (DELETE FROM verdicts WHERE item_id = ANY($1)),
-                  r AS (DELETE FROM routing_decisions WHERE item_id = ANY($1))
+                  r AS (DELETE FROM routing_decisions WHERE item_id = ANY($1)),
+                  q AS (DELETE FROM review_slots WHERE item_id = ANY($1))
              DELETE FROM judgments WHERE item_id = ANY($1)",
         )
         .bind(item_ids)
@@ -311,11 +312,17 @@ impl Writer {
                 JOIN import_touched t USING (external_id)
                 JOIN judge_configs c ON c.task_id = $1 AND c.model = s.judge_model
                      AND c.prompt_version = s.prompt_version AND c.mode = 'imported' AND c.confidence_method = 'imported'
-                RETURNING id, item_id, criteria, qualified, grade),
+                RETURNING id, item_id, criteria, qualified, grade, confidence),
              routed AS (
                 INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw, annotations_required)
                 SELECT j.item_id, j.id, s.route, s.reason, s.threshold, s.audit_draw, s.annotations_required
-                FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id))
+                FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id)),
+             slots AS (
+                INSERT INTO review_slots (item_id, task_id, purpose, priority)
+                SELECT j.item_id, $1, 'annotate', review_priority(s.reason, s.audit_draw, j.confidence)
+                FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id),
+                     generate_series(1, s.annotations_required)
+                WHERE s.route = 'human')
              INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, judgment_id, rubric_version)
              SELECT j.item_id, (SELECT jsonb_object_agg(e.key, e.value -> 'label') FROM jsonb_each(j.criteria) e),
                     j.qualified, j.grade, 'judge', j.id, $2

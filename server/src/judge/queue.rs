@@ -164,7 +164,11 @@ pub async fn record(
              ON CONFLICT (item_id) DO UPDATE
              SET criteria = excluded.criteria, qualified = excluded.qualified, grade = excluded.grade,
                  judgment_id = excluded.judgment_id, rubric_version = excluded.rubric_version, updated_at = now()
-             WHERE verdicts.provenance = 'judge')
+             WHERE verdicts.provenance = 'judge'),
+         slots AS (
+             INSERT INTO review_slots (item_id, task_id, purpose, priority)
+             SELECT $1, $21, 'annotate', review_priority($14, $16, $6)
+             FROM judgment, generate_series(1, $17) WHERE $13 = 'human')
          UPDATE items SET state = $20, lease_owner = NULL, lease_expires_at = NULL, judge_error = NULL,
                           judge_not_before = NULL, updated_at = now()
          WHERE id IN (SELECT id FROM item)
@@ -190,6 +194,7 @@ pub async fn record(
     .bind(verdict_labels)
     .bind(provenance.rubric_version)
     .bind(if auto { "done" } else { "human_review" })
+    .bind(item.task_id)
     .fetch_optional(pool)
     .await?;
     Ok(match recorded {
@@ -277,7 +282,7 @@ pub async fn release_all(pool: &PgPool, worker: Uuid) -> Result<u64, sqlx::Error
 pub async fn route_unjudged(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
         "WITH next AS (
-             SELECT i.id, coalesce((r.definition #>> '{routing,annotations_per_item}')::int, 1) AS annotations,
+             SELECT i.id, i.task_id, coalesce((r.definition #>> '{routing,annotations_per_item}')::int, 1) AS annotations,
                     coalesce((r.definition #>> '{routing,confidence_threshold}')::float8, 0.8) AS threshold
              FROM items i
              JOIN tasks t ON t.id = i.task_id
@@ -288,7 +293,10 @@ pub async fn route_unjudged(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Erro
              FOR UPDATE OF i SKIP LOCKED),
          routed AS (
              INSERT INTO routing_decisions (item_id, route, reason, threshold, annotations_required)
-             SELECT id, 'human', 'no_judge', threshold, annotations FROM next)
+             SELECT id, 'human', 'no_judge', threshold, annotations FROM next),
+         slots AS (
+             INSERT INTO review_slots (item_id, task_id, purpose)
+             SELECT n.id, n.task_id, 'annotate' FROM next n, generate_series(1, greatest(n.annotations, 1)))
          UPDATE items i SET state = 'human_review', lease_owner = NULL, lease_expires_at = NULL,
                             judge_not_before = NULL, updated_at = now()
          FROM next WHERE i.id = next.id",

@@ -50,7 +50,8 @@ pub async fn rerun(
         "CREATE TEMP TABLE rerun_candidates ON COMMIT DROP AS
          SELECT i.id,
                 EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.retracted_at IS NULL)
-                OR EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.state = 'leased')
+                OR EXISTS (SELECT 1 FROM review_slots s
+                           WHERE s.item_id = i.id AND s.annotation_id IS NULL AND s.lease_expires_at > now())
                 OR EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = i.id AND v.provenance <> 'judge')
                     AS human
          FROM items i
@@ -79,7 +80,8 @@ pub async fn rerun(
     }
     sqlx::query(
         "WITH chosen AS (SELECT id FROM rerun_candidates WHERE NOT human),
-              dropped AS (DELETE FROM verdicts v USING chosen c WHERE v.item_id = c.id AND v.provenance = 'judge')
+              dropped AS (DELETE FROM verdicts v USING chosen c WHERE v.item_id = c.id AND v.provenance = 'judge'),
+              unslotted AS (DELETE FROM review_slots s USING chosen c WHERE s.item_id = c.id)
          UPDATE items i SET state = 'queued', judge_attempts = 0, judge_error = NULL, judge_not_before = NULL,
                             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
          FROM chosen c WHERE i.id = c.id",

@@ -210,7 +210,7 @@ async fn replace_never_overwrites_an_item_a_human_has_worked_on() {
     )
     .await
     .unwrap();
-    sqlx::query("INSERT INTO assignments (item_id, user_id, purpose, lease_expires_at) SELECT id, $1, 'annotate', now() + interval '10 minutes' FROM items WHERE external_id = $2")
+    sqlx::query("INSERT INTO review_slots (item_id, task_id, purpose, user_id, lease_expires_at) SELECT id, task_id, 'annotate', $1, now() + interval '10 minutes' FROM items WHERE external_id = $2")
         .bind(user)
         .bind(items[0]["external_id"].as_str().unwrap())
         .execute(&pool)

@@ -138,6 +138,15 @@ async fn sigterm_stops_claiming_finishes_in_flight_work_and_exits_cleanly() {
         &["--judge-concurrency", "5", "--judge-grace-secs", "10"],
     );
     wait_for_leases(&pool, 5).await;
+    // Five calls under way at the endpoint (claimed items whose call has not started yet are
+    // handed back, not judged).
+    for _ in 0..200 {
+        if fake.request_count() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fake.request_count(), 5);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,

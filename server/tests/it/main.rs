@@ -16,5 +16,6 @@ mod launcher;
 mod migrations;
 mod pages;
 mod rest_import;
+mod review_queue;
 mod task_files;
 mod tokens;

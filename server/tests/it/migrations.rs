@@ -23,11 +23,11 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
         [
             "annotations",
             "api_tokens",
-            "assignments",
             "audit_log",
             "items",
             "judge_configs",
             "judgments",
+            "review_slots",
             "routing_decisions",
             "rubrics",
             "tasks",

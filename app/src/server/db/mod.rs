@@ -2,6 +2,7 @@
 //! Row types here are separate from the serialisable types sent to the browser.
 
 pub mod audit;
+pub mod review;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

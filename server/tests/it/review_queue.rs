@@ -1,0 +1,335 @@
+//! The human review queue at the database layer: claims never hand one slot to two people (even
+//! with 100 claimers at once), K annotations come from K distinct people, agreement makes the
+//! verdict and disagreement goes to adjudication, leases lapse, late answers follow the rules,
+//! submissions are idempotent and skips return the item to others.
+
+use crate::harness::migrated_pool;
+use crate::judge_support::*;
+use app::server::db::review::{self, Purpose, Submission, Submitted};
+use sqlx::PgPool;
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+use uuid::Uuid;
+
+const LEASE: Duration = Duration::from_secs(600);
+
+async fn add_users(pool: &PgPool, prefix: &str, count: usize, role: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        ids.push(
+            sqlx::query_scalar(
+                "INSERT INTO users (email, display_name, role, password_hash)
+                 VALUES ($1, $1, $2, 'not-a-hash') RETURNING id",
+            )
+            .bind(format!("{prefix}{n}@example.org"))
+            .bind(role)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        );
+    }
+    ids
+}
+
+/// `count` tag items routed to humans (no judge) needing `k` annotations each.
+async fn items_for_humans(pool: &PgPool, count: usize, k: i32) -> i64 {
+    sqlx::query(
+        "UPDATE rubrics r SET definition = jsonb_set(r.definition, '{routing,annotations_per_item}', to_jsonb($1::int))
+         FROM tasks t WHERE t.id = r.task_id AND r.version = t.current_rubric AND t.name = 'tag'",
+    )
+    .bind(k)
+    .execute(pool)
+    .await
+    .unwrap();
+    queue_items(pool, "tag", "h", count, |_| false).await;
+    run_until_drained(pool, settings(None)).await;
+    sqlx::query_scalar("SELECT id FROM tasks WHERE name = 'tag'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+fn answer(slot_id: i64, user_id: i64, label: &str) -> Submission {
+    Submission {
+        client_id: Uuid::new_v4(),
+        slot_id,
+        user_id,
+        labels: Some(
+            TAG_CRITERIA
+                .iter()
+                .map(|c| (c.to_string(), label.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        rationale: None,
+        skip_reason: None,
+        flagged: false,
+    }
+}
+
+async fn item_state(pool: &PgPool, item_id: i64) -> String {
+    sqlx::query_scalar("SELECT state FROM items WHERE id = $1")
+        .bind(item_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_claimers_never_share_a_slot() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 60, 1).await;
+    let users = add_users(&pool, "racer", 100, "annotator").await;
+
+    let claims = futures_util::future::join_all(users.iter().map(|&user| {
+        let pool = pool.clone();
+        async move {
+            review::claim(&pool, task, user, Purpose::Annotate, LEASE)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    let won: Vec<_> = claims.into_iter().flatten().collect();
+    assert_eq!(won.len(), 60, "every slot once, the other 40 get nothing");
+    let slots: HashSet<i64> = won.iter().map(|c| c.slot_id).collect();
+    let items: HashSet<i64> = won.iter().map(|c| c.item_id).collect();
+    assert_eq!((slots.len(), items.len()), (60, 60));
+}
+
+#[tokio::test]
+async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 2, 1).await;
+    let [ann] = add_users(&pool, "ann", 1, "annotator").await[..] else {
+        unreachable!()
+    };
+
+    let claim = review::claim(&pool, task, ann, Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = review::claim(&pool, task, ann, Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.slot_id, claim.slot_id,
+        "a held lease is resumed, not doubled"
+    );
+
+    let submission = answer(claim.slot_id, ann, "pass");
+    assert_eq!(
+        review::submit(&pool, &submission).await.unwrap(),
+        Submitted::Counted { finished: true }
+    );
+    assert_eq!(
+        review::submit(&pool, &submission).await.unwrap(),
+        Submitted::Duplicate
+    );
+    let (provenance, qualified, decided_by): (String, bool, i64) =
+        sqlx::query_as("SELECT provenance, qualified, decided_by FROM verdicts WHERE item_id = $1")
+            .bind(claim.item_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (provenance.as_str(), qualified, decided_by),
+        ("human", true, ann)
+    );
+    assert_eq!(item_state(&pool, claim.item_id).await, "done");
+    let annotations: i64 = sqlx::query_scalar("SELECT count(*) FROM annotations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(annotations, 1);
+}
+
+#[tokio::test]
+async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 1, 2).await;
+    let annotators = add_users(&pool, "ann", 2, "annotator").await;
+    let [reviewer] = add_users(&pool, "rev", 1, "reviewer").await[..] else {
+        unreachable!()
+    };
+
+    let first = review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    review::submit(&pool, &answer(first.slot_id, annotators[0], "pass"))
+        .await
+        .unwrap();
+    assert_eq!(
+        review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE)
+            .await
+            .unwrap(),
+        None,
+        "the same person never gets the item's second slot"
+    );
+    let forced = sqlx::query(
+        "UPDATE review_slots SET user_id = $1, lease_expires_at = now() WHERE item_id = $2 AND annotation_id IS NULL",
+    )
+    .bind(annotators[0])
+    .bind(first.item_id)
+    .execute(&pool)
+    .await;
+    assert!(
+        forced.is_err(),
+        "the database itself refuses one person on two slots"
+    );
+    assert_eq!(item_state(&pool, first.item_id).await, "human_review");
+
+    let second = review::claim(&pool, task, annotators[1], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.item_id, first.item_id);
+    assert_eq!(
+        review::submit(&pool, &answer(second.slot_id, annotators[1], "fail"))
+            .await
+            .unwrap(),
+        Submitted::Counted { finished: true }
+    );
+    assert_eq!(item_state(&pool, first.item_id).await, "adjudication");
+
+    let adjudication = review::claim(&pool, task, reviewer, Purpose::Adjudicate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(adjudication.item_id, first.item_id);
+    review::submit(&pool, &answer(adjudication.slot_id, reviewer, "fail"))
+        .await
+        .unwrap();
+    let (provenance, qualified): (String, bool) =
+        sqlx::query_as("SELECT provenance, qualified FROM verdicts WHERE item_id = $1")
+            .bind(first.item_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((provenance.as_str(), qualified), ("adjudicated", false));
+    assert_eq!(item_state(&pool, first.item_id).await, "done");
+}
+
+#[tokio::test]
+async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 2, 1).await;
+    let users = add_users(&pool, "ann", 3, "annotator").await;
+    let short = Duration::from_millis(300);
+
+    // Lapsed, then taken by someone else: the late answer is kept but not counted.
+    let lapsed = review::claim(&pool, task, users[0], Purpose::Annotate, short)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taker = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        taker.slot_id, lapsed.slot_id,
+        "the lapsed item went back to the queue"
+    );
+    assert_eq!(
+        review::submit(&pool, &answer(lapsed.slot_id, users[0], "pass"))
+            .await
+            .unwrap(),
+        Submitted::TakenByOther
+    );
+    let (counted, kept): (bool, i64) =
+        sqlx::query_as("SELECT counted, count(*) OVER () FROM annotations WHERE user_id = $1")
+            .bind(users[0])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((counted, kept), (false, 1));
+
+    // Lapsed, nobody took it: the late answer counts.
+    let other = review::claim(&pool, task, users[2], Purpose::Annotate, short)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(other.item_id, lapsed.item_id);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        review::submit(&pool, &answer(other.slot_id, users[2], "pass"))
+            .await
+            .unwrap(),
+        Submitted::Counted { finished: true }
+    );
+}
+
+#[tokio::test]
+async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queue() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 1, 1).await;
+    let users = add_users(&pool, "ann", 2, "annotator").await;
+
+    let claim = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(review::release(&pool, claim.slot_id, users[0])
+        .await
+        .unwrap());
+    let again = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.slot_id, claim.slot_id);
+    let skip = Submission {
+        labels: None,
+        skip_reason: Some("not sure what the tag means".into()),
+        ..answer(again.slot_id, users[0], "pass")
+    };
+    assert_eq!(
+        review::submit(&pool, &skip).await.unwrap(),
+        Submitted::Skipped
+    );
+    assert_eq!(
+        review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+            .await
+            .unwrap(),
+        None,
+        "a skipped item is not offered to the same person again"
+    );
+    let other = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.item_id, claim.item_id);
+}
+
+#[tokio::test]
+async fn the_last_of_concurrent_answers_finishes_the_item() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 20, 2).await;
+    let users = add_users(&pool, "ann", 2, "annotator").await;
+    for _ in 0..20 {
+        let mut claims = Vec::new();
+        for &user in &users {
+            claims.push(
+                review::claim(&pool, task, user, Purpose::Annotate, LEASE)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            claims[0].item_id, claims[1].item_id,
+            "both slots of the next item"
+        );
+        let first = answer(claims[0].slot_id, users[0], "pass");
+        let second = answer(claims[1].slot_id, users[1], "pass");
+        let (a, b) = tokio::join!(
+            review::submit(&pool, &first),
+            review::submit(&pool, &second)
+        );
+        a.unwrap();
+        b.unwrap();
+    }
+    assert_eq!(states(&pool).await, vec![("done".to_string(), 20)]);
+}
