@@ -358,17 +358,19 @@ pub async fn judge_config(
     .await
 }
 
-/// Extends the leases of every item this worker holds (the worker's heartbeat).
+/// Extends the leases of the items this worker is still working on (its heartbeat).
 pub async fn renew_leases(
     pool: &PgPool,
     worker: Uuid,
+    items: &[i64],
     lease: Duration,
 ) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE items SET lease_expires_at = now() + make_interval(secs => $2)
-         WHERE state = 'judging' AND lease_owner = $1",
+        "UPDATE items SET lease_expires_at = now() + make_interval(secs => $3)
+         WHERE state = 'judging' AND lease_owner = $1 AND id = ANY($2)",
     )
     .bind(worker)
+    .bind(items)
     .bind(lease.as_secs_f64())
     .execute(pool)
     .await?;

@@ -135,6 +135,9 @@ async fn work(
 ) -> anyhow::Result<WorkerReport> {
     let mut report = WorkerReport::default();
     let mut in_flight: JoinSet<anyhow::Result<Ended>> = JoinSet::new();
+    // The item each task judges. The heartbeat renews only these and the buffered ones, so an
+    // item whose task failed (e.g. its database write) has its lease lapse and is judged again.
+    let mut held: HashMap<tokio::task::Id, i64> = HashMap::new();
     let mut heartbeat = tokio::time::interval(context.settings.lease / 3);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
@@ -150,7 +153,11 @@ async fn work(
     let mut stopping = false;
     loop {
         if !stopping && context.assessor.is_none() {
-            let routed = queue::route_unjudged(&context.loop_pool, 1000).await?;
+            let routed = survive(
+                queue::route_unjudged(&context.loop_pool, 1000).await,
+                "routing items without a judge",
+            )
+            .await;
             report.sent_to_humans_unjudged += routed;
             if routed > 0 {
                 continue;
@@ -159,18 +166,21 @@ async fn work(
         while in_flight.len() < concurrency + recording_headroom && !stopping {
             let Some(item) = ready.pop_front() else { break };
             let context = context.clone();
-            in_flight.spawn(async move { judge_item(&context, item).await });
+            let item_id = item.id;
+            let task = in_flight.spawn(async move { judge_item(&context, item).await });
+            held.insert(task.id(), item_id);
         }
         if !stopping && context.assessor.is_some() && ready.len() < refill_below {
             let wanted = (concurrency + recording_headroom + prefetch)
                 .saturating_sub(in_flight.len() + ready.len());
-            let items = queue::claim(
+            let claimed = queue::claim(
                 &context.loop_pool,
                 context.worker,
                 (wanted as i64).min(CLAIM_BATCH),
                 context.settings.lease,
             )
-            .await?;
+            .await;
+            let items = survive(claimed, "claiming items").await;
             if !items.is_empty() {
                 ready.extend(items);
                 continue;
@@ -188,7 +198,7 @@ async fn work(
                 tokio::pin!(deadline);
                 while !in_flight.is_empty() {
                     tokio::select! {
-                        Some(done) = in_flight.join_next() => count(&mut report, done),
+                        Some(done) = in_flight.join_next_with_id() => count(&mut report, &mut held, done),
                         _ = &mut deadline => {
                             tracing::warn!(in_flight = in_flight.len(), "grace period over: handing unfinished items back");
                             in_flight.abort_all();
@@ -197,7 +207,7 @@ async fn work(
                     }
                 }
             }
-            Some(done) = in_flight.join_next() => count(&mut report, done),
+            Some(done) = in_flight.join_next_with_id() => count(&mut report, &mut held, done),
             notification = listener.recv(), if !stopping => {
                 if let Err(error) = notification {
                     tracing::warn!(%error, "lost the notification connection; polling until it is back");
@@ -205,24 +215,50 @@ async fn work(
                 }
             }
             _ = heartbeat.tick() => {
-                queue::renew_leases(&context.loop_pool, context.worker, context.settings.lease).await?;
+                let items: Vec<i64> = held.values().copied().chain(ready.iter().map(|item| item.id)).collect();
+                let renewed = queue::renew_leases(&context.loop_pool, context.worker, &items, context.settings.lease).await;
+                survive(renewed, "renewing leases").await;
             }
             _ = tokio::time::sleep(IDLE_POLL), if !stopping => {}
         }
     }
 }
 
-fn count(report: &mut WorkerReport, done: Result<anyhow::Result<Ended>, tokio::task::JoinError>) {
+/// The value of a queue statement, or (when the database is unreachable for a moment) a logged
+/// warning, a pause and the empty value: the worker keeps going and tries again.
+async fn survive<T: Default>(result: Result<T, sqlx::Error>, doing: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::warn!(%error, "{doing} failed; trying again shortly");
+            tokio::time::sleep(IDLE_POLL).await;
+            T::default()
+        }
+    }
+}
+
+fn count(
+    report: &mut WorkerReport,
+    held: &mut HashMap<tokio::task::Id, i64>,
+    done: Result<(tokio::task::Id, anyhow::Result<Ended>), tokio::task::JoinError>,
+) {
+    let task = match &done {
+        Ok((task, _)) => *task,
+        Err(error) => error.id(),
+    };
+    let item = held.remove(&task);
     match done {
-        Ok(Ok(Ended::Judged)) => report.judged += 1,
-        Ok(Ok(Ended::RetryLater)) => report.retried_later += 1,
-        Ok(Ok(Ended::Failed)) => report.failed += 1,
-        Ok(Ok(Ended::NotStarted)) => {}
-        Ok(Err(error)) => {
-            tracing::error!(error = %error, "recording a judgment failed; the item's lease will lapse and it will be judged again")
+        Ok((_, Ok(Ended::Judged))) => report.judged += 1,
+        Ok((_, Ok(Ended::RetryLater))) => report.retried_later += 1,
+        Ok((_, Ok(Ended::Failed))) => report.failed += 1,
+        Ok((_, Ok(Ended::NotStarted))) => {}
+        Ok((_, Err(error))) => {
+            tracing::error!(?item, error = %error, "recording a judgment failed; the item's lease will lapse and it will be judged again")
         }
         Err(error) if error.is_cancelled() => {}
-        Err(error) => tracing::error!(%error, "a judge task panicked"),
+        Err(error) => {
+            tracing::error!(?item, %error, "a judge task panicked; the item's lease will lapse")
+        }
     }
 }
 

@@ -169,3 +169,39 @@ async fn sigterm_stops_claiming_finishes_in_flight_work_and_exits_cleanly() {
     );
     assert_eq!(pending(&pool).await, 25);
 }
+
+#[tokio::test]
+async fn a_worker_rides_out_dropped_database_connections() {
+    let (pool, _) = migrated_pool().await;
+    let fake = FakeOpenAi::start_with(Options {
+        latency: Duration::from_millis(100),
+        ..Options::default()
+    })
+    .await;
+    queue_items(&pool, "tag", "blip", 60, |_| false).await;
+    let mut settings = settings(Some(fake.base_url()));
+    settings.concurrency = 8;
+    settings.lease = Duration::from_secs(2);
+    let worker = tokio::spawn(worker::run(pool.clone(), settings, drained(pool.clone())));
+    wait_for_leases(&pool, 4).await;
+
+    // Every other connection to the database goes, as in a restart or failover.
+    let dropped: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(dropped > 0);
+
+    let report = tokio::time::timeout(Duration::from_secs(60), worker)
+        .await
+        .expect("the worker carries on and drains the queue")
+        .unwrap()
+        .expect("the worker does not give up");
+    assert!(report.judged >= 55, "{report:?}");
+    let per_item = judgments_per_item(&pool).await;
+    assert_eq!(per_item.len(), 60);
+    assert!(per_item.iter().all(|n| *n == 1), "{per_item:?}");
+}
