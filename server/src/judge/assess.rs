@@ -91,7 +91,8 @@ impl Assessor {
         .await;
         let mut usage = Usage::default();
         let mut criteria = BTreeMap::new();
-        let mut failure = None;
+        // The first unreadable group's reason, with the tokens spent by every group.
+        let mut unreadable = None;
         for result in results {
             match result {
                 Ok((judged, spent)) => {
@@ -103,15 +104,12 @@ impl Assessor {
                     usage: spent,
                 }) => {
                     usage.add(spent.prompt_tokens, spent.completion_tokens, spent.attempts);
-                    failure.get_or_insert(AssessError::Unreadable {
-                        message,
-                        usage: Usage::default(),
-                    });
+                    unreadable.get_or_insert(message);
                 }
                 Err(endpoint) => return Err(endpoint),
             }
         }
-        if let Some(AssessError::Unreadable { message, .. }) = failure {
+        if let Some(message) = unreadable {
             return Err(AssessError::Unreadable { message, usage });
         }
         let labels: BTreeMap<String, String> = criteria

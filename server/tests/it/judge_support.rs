@@ -62,20 +62,12 @@ pub async fn queue_items(
 
 /// Items still waiting or leased.
 pub async fn pending(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM items WHERE state IN ('queued', 'judging')")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    cojudge::judge::queue::pending(pool).await.unwrap()
 }
 
 /// Resolves once nothing is waiting, leased or backing off.
 pub async fn drained(pool: PgPool) {
-    loop {
-        if pending(&pool).await == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    worker::queue_empty(pool).await
 }
 
 /// Runs one worker until the queue is empty (at most 60 s).
