@@ -1,5 +1,7 @@
 """Shared helpers of the benchmark drivers: running commands, timing a child process with its
-peak RSS and CPU time, and making fresh databases on the benchmark cluster. Standard library only."""
+peak RSS and CPU time, making fresh databases on the benchmark cluster, and waiting for a served
+app. Standard library only."""
+import http.client
 import os
 import subprocess
 import sys
@@ -56,3 +58,16 @@ def fresh_database(cluster, name):
     url = database_url(cluster, name)
     run([BIN, "migrate"], env={**os.environ, "DATABASE_URL": url})
     return url
+
+
+def wait_for(port):
+    """Waits until `cojudge serve` answers /healthz on PORT."""
+    for _ in range(200):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("the server did not start")

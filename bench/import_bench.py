@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import BIN, ROOT, WORK, destroy_cluster, fresh_database, run, start_cluster, timed_child
+from benchlib import BIN, ROOT, WORK, destroy_cluster, fresh_database, run, start_cluster, timed_child, wait_for
 
 EXAMPLE = os.path.join(ROOT, "target/release/examples/bench_items")
 
@@ -116,18 +116,6 @@ def bench(args, cluster, jsonl, copy, size_mb):
             for name, seconds, rss in rows:
                 md.write(f"| {name} | {seconds:.1f} | {n / seconds:,.0f} | {copy_s / seconds:.2f} | {f'{rss:.0f} MB' if rss else ''} |\n")
             md.write(f"\nREST time / CLI time: {rest_s / cli_s:.2f}.\n")
-
-
-def wait_for(port):
-    for _ in range(200):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
 
 
 if __name__ == "__main__":

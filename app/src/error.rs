@@ -22,6 +22,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The request clashes with what others did meanwhile (e.g. an undo after someone acted).
+    #[error("{0}")]
+    Conflict(String),
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
     #[error("Could not reach the server: {0}")]
@@ -36,9 +39,19 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 400,
+            AppError::Conflict(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 503,
         }
+    }
+}
+
+impl AppError {
+    /// Sets the response status to fit the error (server functions answer 500 otherwise), so
+    /// API clients see it without reading the body; returns the error unchanged.
+    pub fn with_status(self) -> Self {
+        crate::ui::status::set_status(self.status_code());
+        self
     }
 }
 

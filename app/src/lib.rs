@@ -6,6 +6,9 @@
 //! - [`server`]: server-only state, authentication and SQL (`ssr` only).
 //! - [`ui`]: the pages and components.
 
+// The review page's view types nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod domain;
 pub mod error;

@@ -98,6 +98,13 @@ pub struct ServeArgs {
     /// use `cojudge import`).
     #[arg(long, env = "COJUDGE_MAX_IMPORT_MB", default_value_t = 512)]
     pub max_import_mb: u64,
+    /// Seconds an item under review stays held by its annotator; the open page renews the hold,
+    /// so this is how long an abandoned item waits before others can take it.
+    #[arg(long, env = "COJUDGE_REVIEW_LEASE_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(5..))]
+    pub review_lease_secs: u64,
+    /// Seconds within which an annotator can undo their last answer (Z).
+    #[arg(long, env = "COJUDGE_UNDO_SECS", default_value_t = 30)]
+    pub undo_secs: u64,
     /// When to load demo data: `auto` loads it into an empty local database on first start.
     #[arg(long, env = "COJUDGE_DEMO", default_value = "auto")]
     pub demo: DemoMode,

@@ -2,6 +2,9 @@
 //! server; the browser build gets a client stub that calls them over HTTP.
 
 pub mod auth;
+pub mod my_work;
+pub mod review;
+pub mod task_settings;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

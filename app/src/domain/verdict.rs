@@ -1,7 +1,7 @@
 //! The overall verdict on an artifact from its per-criterion labels: qualified only if every
 //! criterion passes, and the S / A / B grade of RecGPT-V2.
 
-use super::TaskDefinition;
+use super::{Criterion, Grading, LabelScale, TaskDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,22 +53,34 @@ impl Verdict {
         task: &TaskDefinition,
         labels: &BTreeMap<String, String>,
     ) -> Result<Verdict, VerdictError> {
-        if let Some(unknown) = labels.keys().find(|name| task.criterion(name).is_none()) {
+        Verdict::from_rubric(&task.criteria, &task.scale, &task.grading, labels)
+    }
+
+    /// The same, from the parts of a task that matter (the review page has only these).
+    pub fn from_rubric(
+        criteria: &[Criterion],
+        scale: &LabelScale,
+        grading: &Grading,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Verdict, VerdictError> {
+        if let Some(unknown) = labels
+            .keys()
+            .find(|name| !criteria.iter().any(|c| &c.name == *name))
+        {
             return Err(VerdictError::UnknownCriterion(unknown.clone()));
         }
         let mut failed_criteria = Vec::new();
         let mut strong = 0usize;
-        for criterion in &task.criteria {
+        for criterion in criteria {
             let value = labels
                 .get(&criterion.name)
                 .ok_or_else(|| VerdictError::MissingCriterion(criterion.name.clone()))?;
-            let label = task
-                .scale
+            let label = scale
                 .label(value)
                 .ok_or_else(|| VerdictError::UnknownLabel {
                     criterion: criterion.name.clone(),
                     label: value.clone(),
-                    expected: task.scale.values().join(", "),
+                    expected: scale.values().join(", "),
                 })?;
             if !label.passes {
                 failed_criteria.push(criterion.name.clone());
@@ -78,10 +90,10 @@ impl Verdict {
             }
         }
         let qualified = failed_criteria.is_empty();
-        let strong_share = strong as f64 / task.criteria.len() as f64;
+        let strong_share = strong as f64 / criteria.len() as f64;
         let grade = if !qualified {
             Grade::B
-        } else if strong_share >= task.grading.strong_share_for_s {
+        } else if strong_share >= grading.strong_share_for_s {
             Grade::S
         } else {
             Grade::A

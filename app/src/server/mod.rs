@@ -3,7 +3,9 @@
 
 pub mod db;
 pub mod password;
+pub mod review_access;
 pub mod session;
 pub mod state;
 
+pub use review_access::ReviewSettings;
 pub use state::AppState;

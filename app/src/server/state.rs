@@ -10,6 +10,8 @@ use sqlx::PgPool;
 pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
+    /// Review holds and the undo window.
+    pub review: super::ReviewSettings,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,8 +1,8 @@
-//! The signed-in user as seen by pages: one resource, refetched after signing in or out, and a
+//! The signed-in user as seen by pages: one resource, refetched after signing out, and a
 //! wrapper that lets only users with a capability see its children.
 
 use super::pages::errors::{ErrorPanel, Forbidden};
-use crate::api::auth::{me, CurrentUser, Login, Logout};
+use crate::api::auth::{me, CurrentUser, Logout};
 use crate::domain::Capability;
 use crate::AppError;
 use leptos::prelude::*;
@@ -12,24 +12,15 @@ use leptos_router::hooks::use_location;
 /// Shared by every page through context.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
-/// Creates the auth context; call once, in [`crate::App`].
+/// Creates the auth context; [`crate::ui::layout::Layout`] calls it for every signed-in page.
 pub fn provide_auth() {
-    let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
-        |_| me(),
-    );
-    provide_context(Auth {
-        login,
-        logout,
-        user,
-    });
+    let user = Resource::new(move || logout.version().get(), |_| me());
+    provide_context(Auth { logout, user });
 }
 
 pub fn use_auth() -> Auth {
@@ -38,6 +29,12 @@ pub fn use_auth() -> Auth {
 
 /// Renders `children` for a signed-in user whose role grants `capability`; sends anyone signed
 /// out to the sign-in page (coming back here afterwards) and shows others a 403 page.
+///
+/// The children are built by a plain reactive closure over the user resource (not inside an
+/// async block), so they are created exactly once, after the user is known, on the server and in
+/// the browser alike: resources they create then get the same ids on both sides, which hydration
+/// needs. The children find the user in context (`use_context::<CurrentUser>()`). Once they
+/// are live in the browser, `<html data-page-ready>` is set (for tests).
 #[component]
 pub fn RequireCapability(capability: Capability, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
@@ -45,17 +42,23 @@ pub fn RequireCapability(capability: Capability, children: ChildrenFn) -> impl I
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) if user.role.can(capability) => children.read_value()().into_any(),
-                    Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
-                    Ok(None) => {
-                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                        let target = if here == "/" { "/login".to_string() } else { format!("/login?next={}", encode_query_value(&here)) };
-                        view! { <Redirect path=target/> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+            {move || auth.user.get().map(|user| match user {
+                Ok(Some(user)) if user.role.can(capability) => {
+                    provide_context(user);
+                    Effect::new(|_| {
+                        if let Some(root) = document().document_element() {
+                            let _ = root.set_attribute("data-page-ready", "true");
+                        }
+                    });
+                    children.read_value()().into_any()
                 }
+                Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
+                Ok(None) => {
+                    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                    let target = if here == "/" { "/login".to_string() } else { format!("/login?next={}", encode_query_value(&here)) };
+                    view! { <Redirect path=target/> }.into_any()
+                }
+                Err(error) => view! { <ErrorPanel error/> }.into_any(),
             })}
         </Suspense>
     }

@@ -1,12 +1,15 @@
 //! The frame around every signed-in page: brand, navigation, and the account menu.
 
-use super::auth::use_auth;
+use super::auth::{provide_auth, use_auth};
 use crate::domain::Capability;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // Created here, inside each route, rather than above the router: a resource created before
+    // `<Routes>` and read inside them can leave a page's suspense unhydrated (leptos#3699).
+    provide_auth();
     view! {
         <div class="app">
             <header class="topbar">
@@ -24,9 +27,11 @@ fn account_menu(user: Option<crate::api::auth::CurrentUser>) -> impl IntoView {
     let logout = use_auth().logout;
     user.map(|user| {
         let is_admin = user.role.can(Capability::Administer);
+        let annotates = user.role.can(Capability::Annotate);
         view! {
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Tasks"</A>
+                {annotates.then(|| view! { <A href="/me">"My work"</A> })}
                 {is_admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/tokens">"Tokens"</A> })}
             </nav>
             <div class="account">

@@ -1,11 +1,13 @@
 //! The HTML document and the route table.
 
-use super::auth::{provide_auth, RequireCapability};
+use super::auth::RequireCapability;
 use super::layout::Layout;
 use super::pages::{
     admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, home::HomePage,
-    login::LoginPage,
+    login::LoginPage, my_work::MyWorkPage, task_settings::TaskSettingsPage,
 };
+use super::review::ReviewPage;
+use crate::api::review::ReviewPurpose;
 use crate::domain::Capability;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -36,7 +38,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_auth();
     mark_hydrated();
     view! {
         <Stylesheet id="cojudge" href="/pkg/cojudge.css"/>
@@ -47,6 +48,26 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/")
                     view=|| view! { <Layout><RequireCapability capability=Capability::ViewTasks><HomePage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/me")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Annotate><MyWorkPage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/tasks/:task/review")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Annotate><ReviewPage purpose=ReviewPurpose::Annotate/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/tasks/:task/adjudicate")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Adjudicate><ReviewPage purpose=ReviewPurpose::Adjudicate/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/tasks/:task")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::Administer><TaskSettingsPage/></RequireCapability></Layout> }
                     ssr=SsrMode::Async
                 />
                 <Route

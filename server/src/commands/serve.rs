@@ -42,6 +42,10 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         site_root: args.site_root.clone(),
         session_hours: args.session_hours,
         max_import_bytes: args.max_import_mb * 1_000_000,
+        review: app::server::ReviewSettings {
+            lease: std::time::Duration::from_secs(args.review_lease_secs),
+            undo_window: std::time::Duration::from_secs(args.undo_secs),
+        },
     };
     crate::web::sessions::spawn_expired_session_cleanup(db.pool.clone());
     let router = build_router(db.pool.clone(), &config);

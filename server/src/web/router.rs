@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Largest body `POST /api/v1/items` accepts, in bytes.
     pub max_import_bytes: u64,
+    /// Review holds and the undo window.
+    pub review: app::server::ReviewSettings,
 }
 
 impl WebConfig {
@@ -45,6 +47,7 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     let state = AppState {
         pool: pool.clone(),
         leptos_options,
+        review: config.review,
     };
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());

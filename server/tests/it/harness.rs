@@ -80,6 +80,7 @@ pub async fn spawn_app() -> TestApp {
         site_root: workspace_target().join("site"),
         session_hours: 12,
         max_import_bytes: 1_000_000,
+        review: app::server::ReviewSettings::default(),
     };
     let router = build_router(pool.clone(), &config);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -123,6 +124,22 @@ impl TestApp {
         client
             .post(format!("{}/api/auth/login", self.address))
             .form(&[("email", email), ("password", password), ("next", "")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls a server function with form arguments, as an `ActionForm` (or a beacon) does.
+    pub async fn call_form(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
             .send()
             .await
             .unwrap()

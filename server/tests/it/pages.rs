@@ -83,20 +83,22 @@ async fn an_admin_sees_the_users_page_and_the_home_page_lists_the_tasks() {
         .send()
         .await
         .unwrap();
-    let home = client
-        .get(&app.address)
-        .send()
+    let home = client.get(&app.address).send().await.unwrap();
+    assert_eq!(users.status(), 200);
+    assert!(users.text().await.unwrap().contains("<h1>Users</h1>"));
+    assert_eq!(home.status(), 200);
+    // The pages fetch their data in the browser, from these server functions.
+    let listed = app.call(&client, "users/list").await.text().await.unwrap();
+    assert!(listed.contains("root@example.org"), "{listed}");
+    let tasks = app
+        .call(&client, "tasks/summaries")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
-
-    assert_eq!(users.status(), 200);
-    assert!(users.text().await.unwrap().contains("root@example.org"));
     for task in ["interest", "tag", "explanation"] {
         assert!(
-            home.contains(&format!(r#"data-task="{task}""#)),
+            tasks.contains(&format!(r#""name":"{task}""#)),
             "home lists {task}"
         );
     }

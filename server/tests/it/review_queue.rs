@@ -5,65 +5,16 @@
 
 use crate::harness::migrated_pool;
 use crate::judge_support::*;
+use crate::review_support::*;
 use app::server::db::review::{self, Purpose, Submission, Submitted};
 use sqlx::PgPool;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
-use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(600);
 
-async fn add_users(pool: &PgPool, prefix: &str, count: usize, role: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for n in 0..count {
-        ids.push(
-            sqlx::query_scalar(
-                "INSERT INTO users (email, display_name, role, password_hash)
-                 VALUES ($1, $1, $2, 'not-a-hash') RETURNING id",
-            )
-            .bind(format!("{prefix}{n}@example.org"))
-            .bind(role)
-            .fetch_one(pool)
-            .await
-            .unwrap(),
-        );
-    }
-    ids
-}
-
-/// `count` tag items routed to humans (no judge) needing `k` annotations each.
-async fn items_for_humans(pool: &PgPool, count: usize, k: i32) -> i64 {
-    sqlx::query(
-        "UPDATE rubrics r SET definition = jsonb_set(r.definition, '{routing,annotations_per_item}', to_jsonb($1::int))
-         FROM tasks t WHERE t.id = r.task_id AND r.version = t.current_rubric AND t.name = 'tag'",
-    )
-    .bind(k)
-    .execute(pool)
-    .await
-    .unwrap();
-    queue_items(pool, "tag", "h", count, |_| false).await;
-    run_until_drained(pool, settings(None)).await;
-    sqlx::query_scalar("SELECT id FROM tasks WHERE name = 'tag'")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
 fn answer(slot_id: i64, user_id: i64, label: &str) -> Submission {
-    Submission {
-        client_id: Uuid::new_v4(),
-        slot_id,
-        user_id,
-        labels: Some(
-            TAG_CRITERIA
-                .iter()
-                .map(|c| (c.to_string(), label.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        ),
-        rationale: None,
-        skip_reason: None,
-        flagged: false,
-    }
+    answer_as(slot_id, user_id, Purpose::Annotate, label)
 }
 
 async fn item_state(pool: &PgPool, item_id: i64) -> String {
@@ -83,7 +34,7 @@ async fn a_hundred_concurrent_claimers_never_share_a_slot() {
     let claims = futures_util::future::join_all(users.iter().map(|&user| {
         let pool = pool.clone();
         async move {
-            review::claim(&pool, task, user, Purpose::Annotate, LEASE)
+            review::claim(&pool, task, user, Purpose::Annotate, LEASE, &[])
                 .await
                 .unwrap()
         }
@@ -105,11 +56,11 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
         unreachable!()
     };
 
-    let claim = review::claim(&pool, task, ann, Purpose::Annotate, LEASE)
+    let claim = review::claim(&pool, task, ann, Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
-    let again = review::claim(&pool, task, ann, Purpose::Annotate, LEASE)
+    let again = review::claim(&pool, task, ann, Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -154,7 +105,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         unreachable!()
     };
 
-    let first = review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE)
+    let first = review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -162,7 +113,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         .await
         .unwrap();
     assert_eq!(
-        review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE)
+        review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE, &[])
             .await
             .unwrap(),
         None,
@@ -181,7 +132,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
     );
     assert_eq!(item_state(&pool, first.item_id).await, "human_review");
 
-    let second = review::claim(&pool, task, annotators[1], Purpose::Annotate, LEASE)
+    let second = review::claim(&pool, task, annotators[1], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -194,14 +145,21 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
     );
     assert_eq!(item_state(&pool, first.item_id).await, "adjudication");
 
-    let adjudication = review::claim(&pool, task, reviewer, Purpose::Adjudicate, LEASE)
+    let adjudication = review::claim(&pool, task, reviewer, Purpose::Adjudicate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
     assert_eq!(adjudication.item_id, first.item_id);
-    review::submit(&pool, &answer(adjudication.slot_id, reviewer, "fail"))
-        .await
-        .unwrap();
+    let wrong_queue = answer(adjudication.slot_id, reviewer, "fail");
+    assert!(matches!(
+        review::submit(&pool, &wrong_queue).await,
+        Err(review::SubmitError::UnknownSlot)
+    ));
+    let settle = Submission {
+        purpose: Purpose::Adjudicate,
+        ..answer(adjudication.slot_id, reviewer, "fail")
+    };
+    review::submit(&pool, &settle).await.unwrap();
     let (provenance, qualified): (String, bool) =
         sqlx::query_as("SELECT provenance, qualified FROM verdicts WHERE item_id = $1")
             .bind(first.item_id)
@@ -220,12 +178,12 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     let short = Duration::from_millis(300);
 
     // Lapsed, then taken by someone else: the late answer is kept but not counted.
-    let lapsed = review::claim(&pool, task, users[0], Purpose::Annotate, short)
+    let lapsed = review::claim(&pool, task, users[0], Purpose::Annotate, short, &[])
         .await
         .unwrap()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let taker = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE)
+    let taker = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -248,7 +206,7 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     assert_eq!((counted, kept), (false, 1));
 
     // Lapsed, nobody took it: the late answer counts.
-    let other = review::claim(&pool, task, users[2], Purpose::Annotate, short)
+    let other = review::claim(&pool, task, users[2], Purpose::Annotate, short, &[])
         .await
         .unwrap()
         .unwrap();
@@ -268,14 +226,14 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
     let task = items_for_humans(&pool, 1, 1).await;
     let users = add_users(&pool, "ann", 2, "annotator").await;
 
-    let claim = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+    let claim = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
     assert!(review::release(&pool, claim.slot_id, users[0])
         .await
         .unwrap());
-    let again = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+    let again = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -290,13 +248,13 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
         Submitted::Skipped
     );
     assert_eq!(
-        review::claim(&pool, task, users[0], Purpose::Annotate, LEASE)
+        review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
             .await
             .unwrap(),
         None,
         "a skipped item is not offered to the same person again"
     );
-    let other = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE)
+    let other = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -312,7 +270,7 @@ async fn the_last_of_concurrent_answers_finishes_the_item() {
         let mut claims = Vec::new();
         for &user in &users {
             claims.push(
-                review::claim(&pool, task, user, Purpose::Annotate, LEASE)
+                review::claim(&pool, task, user, Purpose::Annotate, LEASE, &[])
                     .await
                     .unwrap()
                     .unwrap(),

@@ -281,22 +281,6 @@ async fn last_used_is_written_at_most_once_a_minute() {
     );
 }
 
-/// Calls a server function with form arguments, as an `ActionForm` does.
-async fn call_with(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(format!("{}/api/{endpoint}", app.address))
-        .header("Accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn only_admins_may_list_create_and_revoke_tokens() {
     let app = spawn_app().await;
@@ -310,15 +294,15 @@ async fn only_admins_may_list_create_and_revoke_tokens() {
         .await;
 
     for (client, expected) in [(&signed_out, 401), (&annotator, 403)] {
-        let list = call_with(&app, client, "tokens/list", &[]).await;
-        let create = call_with(
-            &app,
-            client,
-            "tokens/create",
-            &[("name", "sneaky"), ("role", "admin"), ("expires", "")],
-        )
-        .await;
-        let revoke = call_with(&app, client, "tokens/revoke", &[("id", &id)]).await;
+        let list = app.call_form(client, "tokens/list", &[]).await;
+        let create = app
+            .call_form(
+                client,
+                "tokens/create",
+                &[("name", "sneaky"), ("role", "admin"), ("expires", "")],
+            )
+            .await;
+        let revoke = app.call_form(client, "tokens/revoke", &[("id", &id)]).await;
         assert_eq!(
             [list.status(), create.status(), revoke.status()],
             [expected; 3]
@@ -342,31 +326,32 @@ async fn an_admin_creates_a_token_that_works_then_revokes_it_and_it_stops_workin
     app.sign_in(&admin, "admin@example.org", "a-long-password")
         .await;
 
-    let created: Value = call_with(
-        &app,
-        &admin,
-        "tokens/create",
-        &[("name", "from-ui"), ("role", "admin"), ("expires", "2d")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_string();
-    let bearer = format!("Bearer {secret}");
-    let before = whoami(&app, Some(&bearer)).await.status();
-    let listed: Value = call_with(&app, &admin, "tokens/list", &[])
+    let created: Value = app
+        .call_form(
+            &admin,
+            "tokens/create",
+            &[("name", "from-ui"), ("role", "admin"), ("expires", "2d")],
+        )
         .await
         .json()
         .await
         .unwrap();
-    let revoke = call_with(
-        &app,
-        &admin,
-        "tokens/revoke",
-        &[("id", &created["id"].to_string())],
-    )
-    .await;
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let bearer = format!("Bearer {secret}");
+    let before = whoami(&app, Some(&bearer)).await.status();
+    let listed: Value = app
+        .call_form(&admin, "tokens/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let revoke = app
+        .call_form(
+            &admin,
+            "tokens/revoke",
+            &[("id", &created["id"].to_string())],
+        )
+        .await;
     let after = whoami(&app, Some(&bearer)).await.status();
 
     assert_eq!(before, 200);
@@ -396,20 +381,20 @@ async fn the_create_form_explains_a_bad_expiry_and_a_taken_name() {
         .await;
     create_token(&app.pool, "taken", Role::Trainer).await;
 
-    let bad_expiry = call_with(
-        &app,
-        &admin,
-        "tokens/create",
-        &[("name", "new"), ("role", "trainer"), ("expires", "soon")],
-    )
-    .await;
-    let taken = call_with(
-        &app,
-        &admin,
-        "tokens/create",
-        &[("name", "taken"), ("role", "trainer"), ("expires", "")],
-    )
-    .await;
+    let bad_expiry = app
+        .call_form(
+            &admin,
+            "tokens/create",
+            &[("name", "new"), ("role", "trainer"), ("expires", "soon")],
+        )
+        .await;
+    let taken = app
+        .call_form(
+            &admin,
+            "tokens/create",
+            &[("name", "taken"), ("role", "trainer"), ("expires", "")],
+        )
+        .await;
 
     assert_eq!(bad_expiry.status(), 400);
     assert!(bad_expiry.text().await.unwrap().contains("30d"));

@@ -2,7 +2,11 @@
 //! Row types here are separate from the serialisable types sent to the browser.
 
 pub mod audit;
+pub mod my_work;
 pub mod review;
+pub mod review_card;
+pub mod review_undo;
+pub mod task_settings;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

@@ -3,7 +3,7 @@
 
 use crate::api::tokens::{list_tokens, CreateToken, CreatedToken, RevokeToken, TokenSummary};
 use crate::domain::TokenStatus;
-use crate::ui::pages::errors::ErrorPanel;
+use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +12,7 @@ use leptos_meta::Title;
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = fetch_in_browser(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );
@@ -24,15 +24,13 @@ pub fn TokensPage() -> impl IntoView {
             "). Only a hash is stored, so a token is shown once, when it is created."
         </p>
         <CreateForm create/>
-        <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
-            {move || Suspend::new(async move {
-                match tokens.await {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
-                    Ok(list) => view! { <TokenTable list revoke/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        {render_fetched(tokens, "Loading tokens…", move |list| {
+            if list.is_empty() {
+                view! { <p class="muted">"No tokens yet."</p> }.into_any()
+            } else {
+                view! { <TokenTable list revoke/> }.into_any()
+            }
+        })}
     }
 }
 

@@ -1,21 +1,18 @@
 //! The admin's list of accounts.
 
 use crate::api::users::list_users;
-use crate::ui::pages::errors::ErrorPanel;
+use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let users = fetch_in_browser(|| (), |_| list_users());
     view! {
         <Title text="Users"/>
         <h1>"Users"</h1>
         <p class="muted">"Add accounts with " <code>"cojudge user add --email … --role …"</code> "."</p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(users) => view! {
+        {render_fetched(users, "Loading users…", |users| view! {
                         <table class="table" data-testid="users-table">
                             <thead><tr><th>"E-mail"</th><th>"Name"</th><th>"Role"</th><th>"Created"</th><th>"Status"</th></tr></thead>
                             <tbody>
@@ -30,10 +27,6 @@ pub fn UsersPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }.into_any())}
     }
 }

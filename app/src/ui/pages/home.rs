@@ -1,33 +1,60 @@
 //! The home page: every task with its criteria and item counts per state.
 
+use crate::api::auth::CurrentUser;
 use crate::api::tasks::{task_summaries, TaskSummary};
-use crate::ui::pages::errors::ErrorPanel;
+use crate::domain::{Capability, ItemState, Role};
+use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let tasks = Resource::new(|| (), |_| task_summaries());
+    let tasks = fetch_in_browser(|| (), |_| task_summaries());
+    let role = use_context::<CurrentUser>().map(|user| user.role);
     view! {
         <Title text="Tasks"/>
         <h1>"Tasks"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading tasks…"</p> }>
-            {move || Suspend::new(async move {
-                match tasks.await {
-                    Ok(tasks) if tasks.is_empty() => view! { <p class="muted">"No tasks yet."</p> }.into_any(),
-                    Ok(tasks) => view! {
-                        <div class="task-grid">{tasks.into_iter().map(|task| view! { <TaskCard task/> }).collect_view()}</div>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {render_fetched(tasks, "Loading tasks…", move |tasks| {
+            if tasks.is_empty() {
+                view! { <p class="muted">"No tasks yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="task-grid">{tasks.into_iter().map(|task| view! { <TaskCard task role/> }).collect_view()}</div>
+                }.into_any()
+            }
+        })}
     }
 }
 
 #[component]
-fn TaskCard(task: TaskSummary) -> impl IntoView {
+fn TaskCard(task: TaskSummary, role: Option<Role>) -> impl IntoView {
     let name = task.name.clone();
+    let can = move |capability| role.is_some_and(|r| r.can(capability));
+    let waiting = |state| {
+        task.counts
+            .iter()
+            .find(|c| c.state == state)
+            .map_or(0, |c| c.count)
+    };
+    let to_review = waiting(ItemState::HumanReview);
+    let to_adjudicate = waiting(ItemState::Adjudication);
+    let actions = view! {
+        <div class="task-actions">
+            {can(Capability::Annotate).then(|| view! {
+                <a class="button primary" data-testid="start-review" href=format!("/tasks/{name}/review")>
+                    {format!("Start reviewing ({to_review})")}
+                </a>
+            })}
+            {can(Capability::Administer).then(|| view! {
+                <a class="button ghost" data-testid="task-settings" href=format!("/admin/tasks/{name}")>"Settings"</a>
+            })}
+            {can(Capability::Adjudicate).then(|| view! {
+                <a class="button" data-testid="start-adjudication" href=format!("/tasks/{name}/adjudicate")>
+                    {format!("Adjudicate ({to_adjudicate})")}
+                </a>
+            })}
+        </div>
+    };
     view! {
         <article class="card task-card" data-testid="task-card" data-task=name>
             <header class="task-card-head">
@@ -51,6 +78,7 @@ fn TaskCard(task: TaskSummary) -> impl IntoView {
                     <dd>{task.total}</dd>
                 </div>
             </dl>
+            {actions}
         </article>
     }
 }

@@ -1,13 +1,13 @@
 //! The sign-in page.
 
-use crate::ui::auth::use_auth;
+use crate::api::auth::Login;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = use_auth().login;
+    let login = ServerAction::<Login>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
     let error = move || {
         login

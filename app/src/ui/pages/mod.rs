@@ -5,3 +5,5 @@ pub mod admin_users;
 pub mod errors;
 pub mod home;
 pub mod login;
+pub mod my_work;
+pub mod task_settings;

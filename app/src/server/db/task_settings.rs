@@ -1,0 +1,178 @@
+//! Reading and saving task settings: a save writes the next rubric version (checked against the
+//! version the admin started from) and an audit-log entry, in one transaction.
+
+use super::audit::{self, Actor, Entry};
+use super::tasks::{create_or_version, current_definition, ImportOutcome};
+use crate::api::task_settings::{
+    AuditLine, EditableSettings, FlaggedAnswer, RubricVersion, TaskSettingsView,
+};
+use crate::AppError;
+use sqlx::{PgPool, Row};
+
+/// Entries of the audit log, versions and flags shown at most.
+const LIST_LIMIT: i64 = 50;
+
+pub async fn view(pool: &PgPool, name: &str) -> Result<Option<TaskSettingsView>, sqlx::Error> {
+    let Some((task_id, rubric_version, definition)) = current_definition(pool, name).await? else {
+        return Ok(None);
+    };
+    let versions = sqlx::query(
+        "SELECT r.version, r.note, r.created_at, u.email
+         FROM rubrics r LEFT JOIN users u ON u.id = r.created_by
+         WHERE r.task_id = $1 ORDER BY r.version DESC LIMIT $2",
+    )
+    .bind(task_id)
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| RubricVersion {
+        version: row.get("version"),
+        note: row.get("note"),
+        created_by: row.get("email"),
+        created_at: row.get("created_at"),
+    })
+    .collect();
+    let audit = sqlx::query(
+        "SELECT l.at, l.action, l.details::text AS details,
+                coalesce(u.email, 'token ' || t.name, nullif(l.actor_label, ''), 'system') AS actor
+         FROM audit_log l
+         LEFT JOIN users u ON u.id = l.actor_user_id
+         LEFT JOIN api_tokens t ON t.id = l.actor_token_id
+         WHERE l.target_type = 'task' AND l.target_id = $1
+         ORDER BY l.id DESC LIMIT $2",
+    )
+    .bind(name)
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| AuditLine {
+        at: row.get("at"),
+        actor: row.get("actor"),
+        action: row.get("action"),
+        details: row.get("details"),
+    })
+    .collect();
+    let flagged = sqlx::query(
+        "SELECT i.external_id, u.email, coalesce(a.skip_reason, a.rationale) AS note, a.created_at
+         FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.user_id
+         WHERE i.task_id = $1 AND a.flagged AND a.retracted_at IS NULL
+         ORDER BY a.id DESC LIMIT $2",
+    )
+    .bind(task_id)
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| FlaggedAnswer {
+        external_id: row.get("external_id"),
+        annotator: row.get("email"),
+        note: row.get("note"),
+        at: row.get("created_at"),
+    })
+    .collect();
+    Ok(Some(TaskSettingsView {
+        name: name.to_string(),
+        rubric_version,
+        settings: EditableSettings::of(&definition),
+        versions,
+        audit,
+        flagged,
+    }))
+}
+
+/// Saves `settings` as the next version of task `name`, made by `user_id`.
+pub async fn save(
+    pool: &PgPool,
+    name: &str,
+    based_on: i32,
+    settings: &EditableSettings,
+    note: &str,
+    user_id: i64,
+) -> Result<i32, AppError> {
+    let mut tx = pool.begin().await?;
+    let locked: Option<i32> =
+        sqlx::query_scalar("SELECT current_rubric FROM tasks WHERE name = $1 FOR NO KEY UPDATE")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(current) = locked else {
+        return Err(AppError::NotFound(format!("Task `{name}`")));
+    };
+    if current != based_on {
+        return Err(AppError::Conflict(format!(
+            "Someone saved version {current} of this task after you opened it (at version {based_on}). Reload the page to see it, then make your change again."
+        )));
+    }
+    let (_, _, definition) = current_definition(pool, name)
+        .await?
+        .ok_or(AppError::Internal)?;
+    let next = settings.apply_to(&definition).map_err(AppError::Invalid)?;
+    let note = if note.is_empty() {
+        "changed on the settings page"
+    } else {
+        note
+    };
+    let version = match create_or_version(&mut tx, &next, note).await? {
+        ImportOutcome::Versioned { version, .. } => version,
+        ImportOutcome::Unchanged { .. } => {
+            return Err(AppError::Invalid("Nothing changed.".into()))
+        }
+        ImportOutcome::Created { .. } => return Err(AppError::Internal),
+    };
+    sqlx::query("UPDATE rubrics SET created_by = $3 WHERE task_id = (SELECT id FROM tasks WHERE name = $1) AND version = $2")
+        .bind(name)
+        .bind(version)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let changed = changed_fields(&EditableSettings::of(&definition), settings);
+    audit::record(
+        &mut tx,
+        Entry {
+            actor: Actor::User(user_id),
+            action: "task.settings",
+            target_type: "task",
+            target_id: name.to_string(),
+            details: serde_json::json!({
+                "from_version": current,
+                "to_version": version,
+                "changed": changed,
+                "note": note,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Top-level paths whose values differ, e.g. `routing.audit_rate`, `criteria[1]`.
+fn changed_fields(before: &EditableSettings, after: &EditableSettings) -> Vec<String> {
+    let before = serde_json::to_value(before).expect("settings serialise");
+    let after = serde_json::to_value(after).expect("settings serialise");
+    let mut changed = Vec::new();
+    for (key, old) in before.as_object().into_iter().flatten() {
+        let new = &after[key];
+        match (old, new) {
+            (serde_json::Value::Object(old), serde_json::Value::Object(new)) => {
+                for (field, value) in old {
+                    if new.get(field) != Some(value) {
+                        changed.push(format!("{key}.{field}"));
+                    }
+                }
+            }
+            (serde_json::Value::Array(old), serde_json::Value::Array(new)) => {
+                for (i, value) in old.iter().enumerate() {
+                    if new.get(i) != Some(value) {
+                        changed.push(format!("{key}[{i}]"));
+                    }
+                }
+            }
+            (old, new) if old != new => changed.push(key.clone()),
+            _ => {}
+        }
+    }
+    changed
+}

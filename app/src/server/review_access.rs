@@ -1,0 +1,147 @@
+//! The server side of the review server functions: who may use which queue, and the translation
+//! between what the page sends and `db::review`.
+
+use super::db::review::{self, Purpose, Submission, SubmitError, Submitted};
+use super::db::review_undo::{self, UndoError};
+use super::{db, session, AppState};
+use crate::api::auth::CurrentUser;
+use crate::api::review::{Answer, AnswerOutcome, ReviewCard, ReviewPurpose};
+use crate::domain::Capability;
+use crate::AppError;
+use uuid::Uuid;
+
+/// How long holds last and how long an answer can be undone.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewSettings {
+    pub lease: std::time::Duration,
+    pub undo_window: std::time::Duration,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        ReviewSettings {
+            lease: std::time::Duration::from_secs(600),
+            undo_window: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+impl From<ReviewPurpose> for Purpose {
+    fn from(purpose: ReviewPurpose) -> Self {
+        match purpose {
+            ReviewPurpose::Annotate => Purpose::Annotate,
+            ReviewPurpose::Adjudicate => Purpose::Adjudicate,
+        }
+    }
+}
+
+/// The state and the signed-in person, if they may work on the `purpose` queue.
+pub async fn reviewer(purpose: ReviewPurpose) -> Result<(AppState, CurrentUser), AppError> {
+    let capability = match purpose {
+        ReviewPurpose::Annotate => Capability::Annotate,
+        ReviewPurpose::Adjudicate => Capability::Adjudicate,
+    };
+    let user = session::require(capability).await?;
+    Ok((AppState::from_context()?, user))
+}
+
+/// Claims (or resumes) a slot of `task` and loads its card.
+pub async fn claim_card(
+    state: &AppState,
+    user: &CurrentUser,
+    task: &str,
+    purpose: ReviewPurpose,
+    holding: &[i64],
+) -> Result<Option<ReviewCard>, AppError> {
+    let task_id = db::tasks::id_of(&state.pool, task)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Task `{task}`")))?;
+    let claimed = review::claim(
+        &state.pool,
+        task_id,
+        user.id,
+        purpose.into(),
+        state.review.lease,
+        holding,
+    )
+    .await?;
+    let Some(claimed) = claimed else {
+        return Ok(None);
+    };
+    Ok(db::review_card::load(&state.pool, claimed.slot_id, purpose).await?)
+}
+
+/// Records `answer` for `user`.
+pub async fn submit_answer(
+    state: &AppState,
+    user: &CurrentUser,
+    purpose: ReviewPurpose,
+    answer: Answer,
+) -> Result<AnswerOutcome, AppError> {
+    let submission = Submission {
+        client_id: parse_client_id(&answer.client_id)?,
+        slot_id: answer.slot_id,
+        purpose: purpose.into(),
+        user_id: user.id,
+        labels: answer.labels,
+        rationale: non_blank(answer.rationale),
+        skip_reason: non_blank(answer.skip_reason),
+        flagged: answer.flagged,
+    };
+    let outcome = review::submit(&state.pool, &submission)
+        .await
+        .map_err(|error| match error {
+            SubmitError::UnknownSlot => AppError::NotFound("That review item".into()),
+            SubmitError::Labels(error) => AppError::Invalid(error.to_string()),
+            SubmitError::Database(error) => error.into(),
+        })?;
+    Ok(match outcome {
+        Submitted::Counted { finished } => AnswerOutcome::Counted { finished },
+        Submitted::Skipped => AnswerOutcome::Skipped,
+        Submitted::Duplicate => AnswerOutcome::Duplicate,
+        Submitted::TakenByOther => AnswerOutcome::TakenByOther,
+    })
+}
+
+/// Retracts `client_id` and returns its item with the answer as a draft.
+pub async fn undo_answer(
+    state: &AppState,
+    user: &CurrentUser,
+    purpose: ReviewPurpose,
+    client_id: &str,
+) -> Result<ReviewCard, AppError> {
+    let client_id = parse_client_id(client_id)?;
+    let reopened = review_undo::undo(
+        &state.pool,
+        client_id,
+        user.id,
+        state.review.undo_window,
+        state.review.lease,
+    )
+    .await
+    .map_err(|error| match error {
+        UndoError::Database(error) => error.into(),
+        refused => AppError::Conflict(capitalise(&refused.to_string())),
+    })?;
+    let mut card = db::review_card::load(&state.pool, reopened.slot_id, purpose)
+        .await?
+        .ok_or(AppError::Internal)?;
+    card.draft = db::review_card::draft(&state.pool, client_id, user.id).await?;
+    Ok(card)
+}
+
+fn parse_client_id(text: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(text).map_err(|_| AppError::Invalid("client_id must be a UUID".into()))
+}
+
+fn non_blank(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+fn capitalise(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,665 @@
+#!/usr/bin/env python3
+"""Review queue benchmark: claiming and submitting over HTTP with a million queued items, against
+a raw `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)` claim driven by pgbench on
+an equivalent table in the same run, before and after 100,000 claims.
+
+Seeds N `tag` items routed to humans (state `human_review`, a `no_judge` routing decision with one
+annotation required, one open `annotate` slot each; the claim order `priority` is a fixed scramble
+of the id, as judge confidences spread items through the order) straight in SQL, and copies the
+slots into `bench_queue`, built `LIKE review_slots INCLUDING ALL` (same columns, defaults, checks
+and indexes, including the open-slot partial index the claim scans) plus the foreign keys of
+`item_id`, `task_id` and `user_id` that LIKE does not copy, so the raw claim pays the same
+`users` check; `annotation_id`'s foreign key is left out, so the raw "fill" can write a made-up
+annotation id. Nothing else had to be dropped: pgbench client k claims as the k-th benchmark
+annotator, so the unique (item_id, user_id) index holds.
+
+Then, with `cojudge serve` on the database and 32 signed-in annotators (one keep-alive connection
+and session cookie each, spread over a few client processes):
+
+1. Fresh queue. pgbench runs the raw claim at 32 clients and at 1 (every slot it claimed is then
+   filled in one statement, as the app's submissions would, so claimed slots do not pile up in
+   the open-slot index), and raw claim + fill (`UPDATE … SET annotation_id`) at 32 clients.
+   Over HTTP, 32 annotators claim and submit with no think time. Claim-only over HTTP would
+   measure something else: a claim by someone who already holds a slot renews that slot (a page
+   may hold at most a few), so every claim in this loop is followed by its submission, which also
+   makes each claim a fresh one.
+2. Churn: both queues are worked (HTTP claim → submit; pgbench claim + fill) until each has had
+   at least --churn claims (100,000), the same number on both; both tables are ANALYZEd (as
+   autoanalyze would after this many changes, so plans do not hang on its timing; not VACUUMed,
+   which would remove the dead index entries under test), and phase 1 is measured again. The
+   claim statements are EXPLAINed (ANALYZE, BUFFERS, rolled back) before and after, with custom
+   and generic plans (sqlx prepares statements, so the server may run either).
+3. Human pace: 32 annotators each claim and submit once every 2 s, spread evenly over the period.
+
+Latencies are measured by the HTTP client on localhost, per request (the closest this driver gets
+to server-side figures); pgbench's come from its per-transaction logs. The client processes share
+the machine with the server and Postgres; their CPU is reported. Standard library only.
+
+Usage: bench/claim_bench.py [--items 1000000] [--churn 100000] [--seconds 20] [--human-seconds 30]
+                            [--annotators 32] [--processes 4] [--markdown FILE]
+"""
+import argparse
+import glob
+import http.client
+import json
+import math
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from queue import Empty
+
+from benchlib import BIN, WORK, destroy_cluster, fresh_database, run, start_cluster, wait_for
+
+CLUSTER = "claim-cluster"
+PASSWORD = "bench-password-1234"
+LABELS = {"relevance": "pass", "consistency": "pass", "specificity": "pass", "validity": "pass"}
+LABEL_STUDIO = ("Label Studio, measured on this machine (from the issue): p50 176 ms to serve the next task "
+                "and 120 ms to save an annotation, 3 items/s at best.")
+
+# The two statements of `db::review::claim` (app/src/server/db/review.rs): the renewal of a slot
+# the person already holds, then, when there is none, the claim of an open one. For EXPLAIN, with
+# literals (a custom plan) or with parameters as sqlx sends them (a generic plan).
+APP_HELD_SQL = """UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => {secs})
+WHERE id = (SELECT id FROM review_slots
+            WHERE user_id = {user} AND task_id = {task} AND purpose = {purpose} AND annotation_id IS NULL
+              AND lease_expires_at > now() AND id <> ALL({exclude})
+            ORDER BY id LIMIT 1)
+RETURNING id, item_id, lease_expires_at"""
+APP_CLAIM_SQL = """WITH next AS (
+    SELECT s.id FROM review_slots s
+    WHERE s.task_id = {task} AND s.purpose = {purpose} AND s.annotation_id IS NULL
+      AND (s.user_id IS NULL OR s.lease_expires_at < now())
+      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = {user})
+      AND NOT EXISTS (SELECT 1 FROM annotations a
+                      WHERE a.item_id = s.item_id AND a.user_id = {user} AND a.retracted_at IS NULL)
+    ORDER BY s.priority, s.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED)
+UPDATE review_slots s SET user_id = {user}, lease_expires_at = now() + make_interval(secs => {secs})
+FROM next WHERE s.id = next.id
+RETURNING s.id, s.item_id, s.lease_expires_at"""
+GENERIC = {"user": "$1", "task": "$2", "purpose": "$3", "secs": "$4", "exclude": "$5"}
+
+# The raw claim, as in the issue.
+RAW_CLAIM_SQL = """UPDATE bench_queue SET user_id = {user}, lease_expires_at = now() + interval '10 minutes'
+WHERE id = (SELECT id FROM bench_queue
+            WHERE task_id = {task} AND purpose = 'annotate' AND annotation_id IS NULL AND user_id IS NULL
+            ORDER BY priority, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING id AS slot"""
+
+PGBENCH_CLAIM = "\\set uid :first_user + :client_id\n" + RAW_CLAIM_SQL.format(user=":uid", task=":task") + ";\n"
+PGBENCH_CLAIM_FILL = ("\\set uid :first_user + :client_id\n" + RAW_CLAIM_SQL.format(user=":uid", task=":task")
+                      + " \\gset\nUPDATE bench_queue SET annotation_id = :slot WHERE id = :slot;\n")
+
+CONTEXT = json.dumps({"user": {"age_band": "25-34", "gender": "female", "city_tier": 2},
+                      "interests": ["tennis", "pour-over coffee"],
+                      "recent": {"clicks": ["tennis balls"], "purchases": ["tennis racket"],
+                                 "searches": ["tennis shoes for clay court"]}})
+OUTPUT = json.dumps({"tags": [{"tag": "vibration-dampening tennis string", "interest": "tennis",
+                               "reason": "complements the tennis racket bought last week"}]})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1_000_000, help="queued items (one open slot each)")
+    parser.add_argument("--churn", type=int, help="claims (each submitted) before the second measurement "
+                        "(default 100,000, or a quarter of --items if fewer)")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each flat-out run")
+    parser.add_argument("--human-seconds", type=float, default=30, help="length of the human-pace run")
+    parser.add_argument("--churn-max-seconds", type=float, default=1800,
+                        help="stop the HTTP churn after this long even if short of --churn (the phase is named by the claims made)")
+    parser.add_argument("--period", type=float, default=2.0, help="seconds between one annotator's claims at human pace")
+    parser.add_argument("--annotators", type=int, default=32, help="concurrent annotators (and pgbench clients)")
+    parser.add_argument("--processes", type=int, default=4, help="client processes the annotators are spread over")
+    parser.add_argument("--db-max-connections", type=int, default=10, help="the server's pool (serve's default: 10)")
+    parser.add_argument("--port", type=int, default=3198)
+    parser.add_argument("--markdown", help="append a results section to this file")
+    args = parser.parse_args()
+    if args.churn is None:
+        args.churn = min(100_000, args.items // 4)
+    if args.churn > args.items // 2:
+        sys.exit(f"--churn {args.churn:,} needs at least {2 * args.churn:,} --items: both queues must not run dry")
+    cluster = start_cluster(CLUSTER)
+    server = None
+    try:
+        db = fresh_database(cluster, "bench_claim")
+        bench = Bench(args, db)
+        bench.seed()
+        server = bench.serve()
+        bench.sign_in()
+        bench.measure()
+    finally:
+        if server:
+            server.terminate()
+            server.wait()
+        destroy_cluster(CLUSTER)
+    bench.report()
+
+
+def psql(db, *statements, tuples=True):
+    flags = ["-qtA", "-F", " "] if tuples else ["-q"]
+    return run(["psql", "-v", "ON_ERROR_STOP=1", *flags, db] + [arg for sql in statements for arg in ("-c", sql)])
+
+
+class Bench:
+    def __init__(self, args, db):
+        self.args, self.db = args, db
+        self.rows = []          # (phase, workload, ops/s, latencies in ms or None, note)
+        self.explains = []      # (phase, query, execution ms, buffers, plan text)
+        self.tables = []        # (phase, table, live, dead, open-index MB, autovacuums)
+        self.driver_cpu = []    # (phase, client CPU seconds, wall seconds)
+        self.warnings = []
+
+    # ---- setup ----
+
+    def seed(self):
+        n = self.args.items
+        self.task = int(psql(self.db, "SELECT id FROM tasks WHERE name = 'tag'").strip())
+        print(f"seeding {n:,} tag items routed to humans …", flush=True)
+        start = time.monotonic()
+        # The claim order: a fixed scramble of the id in [0, 1), as judge confidences would spread
+        # items through the order (hashint8 is stable for a given Postgres).
+        psql(self.db,
+             "SET maintenance_work_mem = '256MB'",
+             f"""INSERT INTO items (task_id, external_id, context, output, content_hash, state)
+                 SELECT {self.task}, 'bench-' || g, '{CONTEXT}'::jsonb, '{OUTPUT}'::jsonb,
+                        sha256(('bench-' || g)::bytea), 'human_review'
+                 FROM generate_series(1, {n}) g""",
+             f"""INSERT INTO routing_decisions (item_id, route, reason, annotations_required)
+                 SELECT id, 'human', 'no_judge', 1 FROM items WHERE task_id = {self.task} ORDER BY id""",
+             f"""INSERT INTO review_slots (item_id, task_id, purpose, priority)
+                 SELECT id, task_id, 'annotate', (hashint8(id)::float8 + 2147483648) / 4294967296
+                 FROM items WHERE task_id = {self.task} ORDER BY id""")
+        seeded_s = time.monotonic() - start
+        # The baseline table: LIKE copies columns, defaults, checks and indexes, not foreign keys;
+        # those of item_id, task_id and user_id are added (annotation_id's is not: the raw fill
+        # writes a made-up annotation id).
+        psql(self.db,
+             "CREATE TABLE bench_queue (LIKE review_slots INCLUDING ALL)",
+             "INSERT INTO bench_queue OVERRIDING SYSTEM VALUE SELECT * FROM review_slots ORDER BY id",
+             "ALTER TABLE bench_queue ADD FOREIGN KEY (item_id) REFERENCES items (id)",
+             "ALTER TABLE bench_queue ADD FOREIGN KEY (task_id) REFERENCES tasks (id)",
+             "ALTER TABLE bench_queue ADD FOREIGN KEY (user_id) REFERENCES users (id)")
+        self.open_index = {"review_slots": "review_slots_open_idx",
+                           "bench_queue": psql(self.db, """SELECT indexrelid::regclass FROM pg_index
+                               WHERE indrelid = 'bench_queue'::regclass AND indpred IS NOT NULL
+                                 AND pg_get_indexdef(indexrelid) LIKE '%priority%'""").strip()}
+        print(f"  {seeded_s:.1f} s for items, routing decisions and slots; copied into bench_queue", flush=True)
+
+        # Annotators: one account through the CLI (argon2 hash), copied for the others.
+        env = {**os.environ, "DATABASE_URL": self.db, "RUST_LOG": "warn"}
+        subprocess.run([BIN, "user", "add", "--email", "bench0@example.org", "--role", "annotator",
+                        "--password-stdin"], input=PASSWORD + "\n", text=True, env=env, check=True,
+                       capture_output=True)
+        psql(self.db, f"""INSERT INTO users (email, display_name, role, password_hash)
+                          SELECT 'bench' || g || '@example.org', 'bench ' || g, 'annotator', u.password_hash
+                          FROM generate_series(1, {self.args.annotators - 1}) g,
+                               (SELECT password_hash FROM users WHERE email = 'bench0@example.org') u
+                          ORDER BY g""")
+        ids = [int(x) for x in psql(self.db, "SELECT id FROM users WHERE email LIKE 'bench%@example.org' "
+                                             "ORDER BY id").split()]
+        if ids != list(range(ids[0], ids[0] + self.args.annotators)):
+            sys.exit(f"annotator ids are not consecutive: {ids}")
+        self.first_user = ids[0]
+        self.emails = ["bench0@example.org"] + [f"bench{g}@example.org" for g in range(1, self.args.annotators)]
+        self.settings = psql(self.db, """SELECT string_agg(name || ' = ' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+            FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'autovacuum',
+                                           'max_connections', 'wal_sync_method')""").strip()
+        start = time.monotonic()
+        psql(self.db, "VACUUM ANALYZE", "CHECKPOINT")
+        print(f"  VACUUM ANALYZE and CHECKPOINT: {time.monotonic() - start:.1f} s", flush=True)
+        with open(os.path.join(WORK, "claim.sql"), "w") as f:
+            f.write(PGBENCH_CLAIM)
+        with open(os.path.join(WORK, "claim_fill.sql"), "w") as f:
+            f.write(PGBENCH_CLAIM_FILL)
+
+    def serve(self):
+        env = {**os.environ, "DATABASE_URL": self.db, "RUST_LOG": "warn", "COJUDGE_LOG_FORMAT": "json"}
+        log = open(os.path.join(WORK, "claim-serve.log"), "w")
+        server = subprocess.Popen([BIN, "serve", "--port", str(self.args.port), "--demo", "never",
+                                   "--embedded-worker", "false", "--db-max-connections",
+                                   str(self.args.db_max_connections)], env=env, stdout=log, stderr=log)
+        wait_for(self.args.port)
+        return server
+
+    def sign_in(self):
+        origin = f"http://127.0.0.1:{self.args.port}"
+        self.cookies = []
+        for email in self.emails:
+            connection = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
+            body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "next": ""})
+            connection.request("POST", "/api/auth/login", body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
+            response = connection.getresponse()
+            response.read()
+            cookies = [c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie") or []]
+            if response.status not in (200, 302, 303) or not cookies:
+                sys.exit(f"sign-in of {email} failed: {response.status} {response.msg}")
+            self.cookies.append("; ".join(cookies))
+            connection.close()
+
+    # ---- phases ----
+
+    def measure(self):
+        a = self.args
+        self.explain("fresh")
+        self.table_stats("fresh")
+        self.measure_flat_out("fresh queue")
+
+        claimed = max(a.churn, self.claims("review_slots"), self.claims("bench_queue"))
+        print(f"churn: both queues to {claimed:,} claims, each submitted/filled …", flush=True)
+        missing = claimed - self.claims("review_slots")
+        if missing > 0:
+            per = math.ceil(missing / a.annotators)
+            result = self.http_phase("churn", cycles=per, seconds=a.churn_max_seconds)
+            print(f"  HTTP: {result['claims']:,} claim → submit cycles at {result['rate']:,.0f}/s", flush=True)
+        missing = self.claims("review_slots") - self.claims("bench_queue")
+        if missing > 0:
+            self.pgbench("churn", "claim_fill.sql", a.annotators, transactions=math.ceil(missing / a.annotators), log=False)
+        app_claims, raw_claims = self.claims("review_slots"), self.claims("bench_queue")
+        after = f"after {app_claims:,} claims"
+        print(f"  review_slots: {app_claims:,} claims; bench_queue: {raw_claims:,}", flush=True)
+        if app_claims < claimed:
+            self.warn(f"the HTTP churn stopped after {a.churn_max_seconds:g} s (--churn-max-seconds), "
+                      f"at {app_claims:,} claims instead of {claimed:,}")
+        if abs(app_claims - raw_claims) > max(100, app_claims // 100):
+            self.warn(f"the queues had different numbers of claims before the second measurement: "
+                      f"review_slots {app_claims:,}, bench_queue {raw_claims:,}")
+        # Fresh statistics, as autoanalyze takes them after this many changes, so the plans do not
+        # depend on its timing. ANALYZE only: a VACUUM would remove the dead entries under test.
+        psql(self.db, "ANALYZE review_slots", "ANALYZE bench_queue")
+        self.explain(after)
+        self.table_stats(after)
+        self.measure_flat_out(after)
+
+        print(f"human pace: {a.annotators} annotators, one claim → submit every {a.period:g} s for {a.human_seconds:g} s …", flush=True)
+        result = self.http_phase("human", seconds=a.human_seconds, period=a.period)
+        self.http_rows("human pace", result, f"{a.annotators} × one every {a.period:g} s")
+        self.table_stats("end")
+
+    def measure_flat_out(self, phase):
+        a = self.args
+        print(f"{phase}: pgbench raw claim, {a.annotators} clients, {a.seconds:g} s …", flush=True)
+        self.raw_claim_row(phase, a.annotators, a.seconds)
+        print(f"{phase}: pgbench raw claim, 1 client, {a.seconds / 2:g} s …", flush=True)
+        self.raw_claim_row(phase, 1, a.seconds / 2)
+        print(f"{phase}: pgbench raw claim + fill, {a.annotators} clients, {a.seconds:g} s …", flush=True)
+        tps, latencies, _ = self.pgbench(phase, "claim_fill.sql", a.annotators, seconds=a.seconds)
+        self.rows.append((phase, f"pgbench raw claim + fill, {a.annotators} clients", tps, latencies, "one transaction = claim and fill"))
+        print(f"{phase}: HTTP, {a.annotators} annotators claiming and submitting flat out, {a.seconds:g} s …", flush=True)
+        result = self.http_phase(phase, seconds=a.seconds)
+        self.http_rows(phase, result, f"{a.annotators} annotators, claim → submit, no think time")
+
+    def raw_claim_row(self, phase, clients, seconds):
+        before = self.claims("bench_queue")
+        tps, latencies, processed = self.pgbench(phase, "claim.sql", clients, seconds=seconds)
+        held = int(psql(self.db, "SELECT count(*) FROM bench_queue WHERE user_id IS NOT NULL AND annotation_id IS NULL"))
+        if held != processed:
+            self.warn(f"{phase}: raw claim at {clients} clients: {processed:,} transactions but {held:,} slots claimed (queue ran dry?)")
+        # Every claimed slot gets filled, as the app's submissions would do.
+        psql(self.db, "UPDATE bench_queue SET annotation_id = id WHERE user_id IS NOT NULL AND annotation_id IS NULL")
+        assert self.claims("bench_queue") == before + held
+        self.rows.append((phase, f"pgbench raw claim, {clients} client{'s' if clients > 1 else ''}", tps, latencies, ""))
+
+    def http_rows(self, phase, result, note):
+        self.rows.append((phase, f"HTTP claim ({note})", result["rate"], result["claim_ms"], ""))
+        self.rows.append((phase, "HTTP submit (same loop)", result["rate"], result["submit_ms"], ""))
+        self.driver_cpu.append((phase, result["cpu"], result["wall"], result["claims"] + len(result["submit_ms"])))
+
+    # ---- drivers ----
+
+    def pgbench(self, phase, script, clients, seconds=None, transactions=None, log=True):
+        name = re.sub(r"[^a-z0-9]+", "-", f"{phase}-{script}-{clients}")
+        prefix = os.path.join(WORK, f"pgbench-{name}")
+        for path in glob.glob(prefix + ".*"):
+            os.remove(path)
+        command = ["pgbench", "-n", "-c", str(clients), "-j", str(min(2, clients)), "-f", os.path.join(WORK, script),
+                   "-D", f"task={self.task}", "-D", f"first_user={self.first_user}"]
+        command += ["-T", str(max(1, round(seconds)))] if seconds else ["-t", str(transactions)]
+        if log:
+            command += ["--log", f"--log-prefix={prefix}"]
+        out = run(command + [self.db])
+        tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+        processed = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+        failed = re.search(r"number of failed transactions: (\d+)", out)
+        if failed and int(failed.group(1)):
+            self.warn(f"{phase}: pgbench {script} at {clients} clients: {failed.group(1)} failed transactions")
+        latencies = []
+        for path in glob.glob(prefix + ".*"):
+            with open(path) as f:
+                for line in f:
+                    field = line.split()[2]
+                    if field.isdigit():
+                        latencies.append(int(field) / 1000)
+        return tps, latencies, processed
+
+    def http_phase(self, phase, seconds=None, cycles=None, period=None):
+        """Runs the annotators in client processes; returns the merged figures."""
+        a = self.args
+        processes = max(1, min(a.processes, a.annotators))
+        context = multiprocessing.get_context("fork")
+        queue, done = context.Queue(), context.Value("q", 0)
+        start_at = time.time() + 1.0 + 0.1 * processes
+        end_at = start_at + seconds if seconds else None
+        workers = []
+        for p in range(processes):
+            mine = list(range(p, a.annotators, processes))
+            plan = {"port": a.port, "start_at": start_at, "end_at": end_at, "cycles": cycles, "period": period,
+                    "annotators": [(i, self.cookies[i], (period or 0) * i / a.annotators) for i in mine]}
+            worker = context.Process(target=client_process, args=(plan, queue, done))
+            worker.start()
+            workers.append(worker)
+        parts = []
+        while len(parts) < len(workers):
+            try:
+                parts.append(queue.get(timeout=30))
+            except Empty:
+                elapsed = time.time() - start_at
+                print(f"  … {done.value:,} claim → submit cycles in {elapsed:.0f} s ({done.value / elapsed:,.0f}/s)", flush=True)
+        for worker in workers:
+            worker.join()
+        claim_ms = [x for part in parts for x in part["claim_ms"]]
+        submit_ms = [x for part in parts for x in part["submit_ms"]]
+        wall = max(part["last"] for part in parts) - start_at
+        for part in parts:
+            for error in part["errors"]:
+                self.warn(f"{phase}: {error}")
+            if part["dry"]:
+                self.warn(f"{phase}: the queue ran dry for an annotator")
+        late = sum(part["late"] for part in parts)
+        if late:
+            self.warn(f"{phase}: {late} human-pace cycles started late (the previous one took longer than the period)")
+        return {"claims": len(claim_ms), "rate": len(claim_ms) / wall if wall > 0 else 0.0, "claim_ms": claim_ms,
+                "submit_ms": submit_ms, "cpu": sum(part["cpu"] for part in parts), "wall": wall}
+
+    # ---- inspection ----
+
+    def claims(self, table):
+        return int(psql(self.db, f"SELECT count(*) FROM {table} WHERE annotation_id IS NOT NULL"))
+
+    def explain(self, phase):
+        """EXPLAIN ANALYZE of the claim statements, each in a transaction rolled back."""
+        literal = {"task": self.task, "user": self.first_user, "purpose": "'annotate'", "secs": 600,
+                   "exclude": "'{}'::bigint[]"}
+        execute = f"EXECUTE q({self.first_user}, {self.task}, 'annotate', 600, '{{}}')"
+        options = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+        cases = []
+        for name, sql in (("app held-slot check", APP_HELD_SQL), ("app claim", APP_CLAIM_SQL)):
+            cases.append((f"{name}, custom plan", [options + sql.format(**literal)]))
+            cases.append((f"{name}, generic plan", [
+                "SET LOCAL plan_cache_mode = force_generic_plan",
+                "PREPARE q(bigint, bigint, text, float8, bigint[]) AS " + sql.format(**GENERIC),
+                options + execute]))
+        cases.append(("raw claim on bench_queue", [options + RAW_CLAIM_SQL.format(task=self.task, user=self.first_user)]))
+        for name, statements in cases:
+            text = psql(self.db, "BEGIN", *statements, "ROLLBACK")
+            plan = "\n".join(line for line in text.splitlines() if line.strip())
+            execution = float(re.search(r"Execution Time: ([\d.]+) ms", text).group(1))
+            buffers = re.search(r"Buffers: (shared [^\n]*)", text)
+            self.explains.append((phase, name, execution, buffers.group(1).strip() if buffers else "", plan))
+
+    def table_stats(self, phase):
+        for table in ("review_slots", "bench_queue"):
+            live, dead, index_mb, vacuums, analyzes = psql(self.db, f"""
+                SELECT n_live_tup, n_dead_tup, pg_relation_size('{self.open_index[table]}') / 1e6,
+                       autovacuum_count + vacuum_count, autoanalyze_count + analyze_count
+                FROM pg_stat_user_tables WHERE relid = '{table}'::regclass""").split()
+            self.tables.append((phase, table, int(live), int(dead), float(index_mb), int(vacuums), int(analyzes)))
+
+    def warn(self, message):
+        print(f"  warning: {message}", flush=True)
+        self.warnings.append(message)
+
+    # ---- results ----
+
+    def ratios(self):
+        """(label, fresh, after, goal) rows comparing HTTP with the raw claim."""
+        def find(phase, prefix):
+            return next(row for row in self.rows if row[0] == phase and row[1].startswith(prefix))
+        n = self.args.annotators
+        phases = [p for p in dict.fromkeys(row[0] for row in self.rows) if p != "human pace"]
+        out = []
+        for label, goal, value in (
+            ("HTTP claims/s ÷ raw claims/s (32 clients)", "≥ 0.7",
+             lambda p: find(p, "HTTP claim")[2] / find(p, f"pgbench raw claim, {n} clients")[2]),
+            ("HTTP claim p99 ÷ raw claim p99 (32 clients)", "≤ 1.5",
+             lambda p: pct(find(p, "HTTP claim")[3], 99) / pct(find(p, f"pgbench raw claim, {n} clients")[3], 99)),
+            ("HTTP claim + submit/s ÷ raw claim + fill/s", "",
+             lambda p: find(p, "HTTP claim")[2] / find(p, "pgbench raw claim + fill")[2]),
+            ("HTTP claim p99 ÷ raw claim p99 (1 client)", "",
+             lambda p: pct(find(p, "HTTP claim")[3], 99) / pct(find(p, "pgbench raw claim, 1 client")[3], 99)),
+        ):
+            out.append((label.replace("32", str(n)), [value(p) for p in phases], goal))
+        return phases, out
+
+    def report(self):
+        a = self.args
+        print()
+        print(f"{a.items:,} queued items, {a.annotators} annotators / pgbench clients. HTTP latencies are measured by the")
+        print("client on localhost per request (server time plus loopback and client overhead); pgbench's per transaction.")
+        print(f"Postgres: {self.settings}")
+        print()
+        print(f"{'workload':62} {'ops/s':>8} {'samples':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+        phase = None
+        for row_phase, workload, rate, latencies, note in self.rows:
+            if row_phase != phase:
+                phase = row_phase
+                print(phase)
+            print(f"  {workload:60} {rate:8,.0f} {len(latencies):8,} {pct(latencies, 50):7.2f} {pct(latencies, 95):7.2f} "
+                  f"{pct(latencies, 99):7.2f} {pct(latencies, 100):7.2f}")
+        phases, ratios = self.ratios()
+        print()
+        print(f"{'ratio':50}" + "".join(f"{p:>24}" for p in phases) + f"{'goal':>8}")
+        for label, values, goal in ratios:
+            print(f"{label:50}" + "".join(f"{v:24.2f}" for v in values) + f"{goal:>8}")
+        human = {row[1].split(" ")[1]: row for row in self.rows if row[0] == "human pace"}
+        print(f"human pace p99: claim {pct(human['claim'][3], 99):.2f} ms, submit {pct(human['submit'][3], 99):.2f} ms (goal ≤ 5 ms)")
+        print()
+        for row_phase, cpu, wall, requests in self.driver_cpu:
+            print(f"client CPU, {row_phase}: {cpu:.1f} s over {wall:.1f} s ({cpu / wall:.2f} cores, "
+                  f"{cpu / max(requests, 1) * 1e6:.0f} µs per request; {min(a.processes, a.annotators)} processes)")
+        print()
+        print(f"{'table':14} {'phase':28} {'live rows':>10} {'dead rows':>10} {'open index MB':>14} {'vacuums':>8} {'analyzes':>9}")
+        for row_phase, table, live, dead, index_mb, vacuums, analyzes in self.tables:
+            print(f"{table:14} {row_phase:28} {live:10,} {dead:10,} {index_mb:14.1f} {vacuums:8} {analyzes:9}")
+        print()
+        for row_phase, name, execution, buffers, plan in self.explains:
+            print(f"EXPLAIN ANALYZE, {name}, {row_phase}: {execution:.3f} ms, {buffers}; {scans(plan)}")
+            print("    " + plan.replace("\n", "\n    "))
+        if self.warnings:
+            print("\nwarnings:\n  " + "\n  ".join(self.warnings))
+        if a.markdown:
+            self.write_markdown(phases, ratios, human)
+
+    def write_markdown(self, phases, ratios, human):
+        a = self.args
+        with open(a.markdown, "a") as md:
+            md.write(f"\n### Review queue: claims over HTTP with {a.items:,} queued items, {a.annotators} annotators\n\n")
+            md.write(f"`scripts/bench claim`: {a.items:,} `tag` items routed to humans, one open slot each, seeded in SQL "
+                     f"and copied into `bench_queue` (`LIKE review_slots INCLUDING ALL` plus the foreign keys of "
+                     f"`item_id`, `task_id` and `user_id`). pgbench runs the raw claim `UPDATE … WHERE id = (SELECT … "
+                     f"FOR UPDATE SKIP LOCKED LIMIT 1)` on it (after each claim-only run, the claimed slots are filled "
+                     f"in one statement), and raw claim + fill (`SET annotation_id`). Over HTTP, {a.annotators} signed-in "
+                     f"annotators ({min(a.processes, a.annotators)} client processes, one keep-alive connection each) "
+                     f"claim (`POST /api/review/next`) and submit (`POST /api/review/answer`) with no think time: a "
+                     f"claim-only loop would renew the slot the annotator already holds. The server has "
+                     f"{a.db_max_connections} database connections. Flat-out runs last {a.seconds:g} s (pgbench at 1 "
+                     f"client: {a.seconds / 2:g} s). Between the two measurements, both queues are worked to the same "
+                     f"number of claims, each submitted or filled, then ANALYZEd (not vacuumed). HTTP latencies are "
+                     f"measured by the client on localhost per request; pgbench's per transaction, from its logs. "
+                     f"Postgres: {self.settings}.\n\n")
+            md.write("| phase | workload | ops/s | samples | p50 | p95 | p99 |\n|---|---|---:|---:|---:|---:|---:|\n")
+            for row_phase, workload, rate, latencies, _ in self.rows:
+                md.write(f"| {row_phase} | {workload} | {rate:,.0f} | {len(latencies):,} | {pct(latencies, 50):.2f} ms | "
+                         f"{pct(latencies, 95):.2f} ms | {pct(latencies, 99):.2f} ms |\n")
+            md.write("\n| ratio | " + " | ".join(phases) + " | goal |\n|---|" + "---:|" * len(phases) + "---|\n")
+            for label, values, goal in ratios:
+                md.write(f"| {label} | " + " | ".join(f"{v:.2f}" for v in values) + f" | {goal} |\n")
+            md.write(f"\nHuman pace ({a.annotators} annotators, one claim and one submission each every {a.period:g} s): "
+                     f"claim p99 {pct(human['claim'][3], 99):.2f} ms, submit p99 {pct(human['submit'][3], 99):.2f} ms "
+                     f"(goal ≤ 5 ms). For context: {LABEL_STUDIO}\n\n")
+            md.write("Claim queries, EXPLAIN (ANALYZE, BUFFERS), rolled back:\n\n")
+            for row_phase, name, execution, buffers, plan in self.explains:
+                md.write(f"- {name}, {row_phase}: {execution:.3f} ms, {buffers}; {scans(plan)}\n")
+            md.write("\n| table | phase | live rows | dead rows | open-slot index | vacuums | analyzes |\n"
+                     "|---|---|---:|---:|---:|---:|---:|\n")
+            for row_phase, table, live, dead, index_mb, vacuums, analyzes in self.tables:
+                md.write(f"| {table} | {row_phase} | {live:,} | {dead:,} | {index_mb:.1f} MB | {vacuums} | {analyzes} |\n")
+            if self.warnings:
+                md.write("\nWarnings: " + "; ".join(self.warnings) + ".\n")
+
+
+def scans(plan):
+    """The scans of an EXPLAIN ANALYZE plan, with the rows their filters removed and the buffers
+    they touched, in one line."""
+    found, current = [], None
+    for line in plan.splitlines():
+        scan = re.search(r"(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan)(?: using (\S+))? on (\S+)", line)
+        if scan:
+            found.append({"name": f"{scan.group(1).lower()} {scan.group(2) or scan.group(3)}", "removed": 0, "buffers": None})
+            current = found[-1]
+        elif "->" in line or re.match(r"\s*(Planning|Trigger|Execution)", line):
+            current = None  # another node: its lines are not the scan's
+        elif current:
+            removed = re.search(r"Rows Removed by Filter: (\d+)", line)
+            if removed:
+                current["removed"] += int(removed.group(1))
+            buffers = re.search(r"Buffers: shared (?:hit=(\d+))?\s*(?:read=(\d+))?", line)
+            if buffers and current["buffers"] is None:
+                current["buffers"] = sum(int(n or 0) for n in buffers.groups())
+    parts = []
+    for scan in found:
+        notes = [f"{scan['buffers']:,} buffers"] if scan["buffers"] is not None else []
+        if scan["removed"]:
+            notes.append(f"{scan['removed']:,} rows filtered out")
+        parts.append(f"`{scan['name']}`" + (f" ({', '.join(notes)})" if notes else ""))
+    return ", ".join(parts)
+
+
+def pct(values, p):
+    """The p-th percentile (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+# ---- the client processes ----
+
+class Annotator:
+    """One signed-in person on one keep-alive connection."""
+
+    def __init__(self, port, cookie):
+        self.port, self.conn = port, None
+        self.headers = {"Accept": "application/json", "Origin": f"http://127.0.0.1:{port}", "Cookie": cookie}
+
+    def connect(self):
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.conn.connect()
+
+    def post(self, path, body, content_type):
+        headers = {**self.headers, "Content-Type": content_type}
+        start = time.perf_counter()
+        try:
+            self.conn.request("POST", path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.connect()
+            raise
+        elapsed = time.perf_counter() - start
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {data[:300]!r}")
+        return data, elapsed * 1000
+
+    def claim(self):
+        data, ms = self.post("/api/review/next", "task=tag&purpose=annotate&holding=", "application/x-www-form-urlencoded")
+        return json.loads(data), ms
+
+    def submit(self, slot_id):
+        body = json.dumps({"purpose": "annotate", "answer": {
+            "client_id": str(uuid.uuid4()), "slot_id": slot_id, "labels": LABELS,
+            "rationale": None, "skip_reason": None, "flagged": False}})
+        data, ms = self.post("/api/review/answer", body, "application/json")
+        if b'"counted"' not in data:
+            raise RuntimeError(f"submit of slot {slot_id}: {data[:300]!r}")
+        return ms
+
+
+def client_process(plan, queue, done):
+    result = {"claim_ms": [], "submit_ms": [], "errors": [], "dry": False, "late": 0, "last": plan["start_at"], "cpu": 0.0}
+    lock = threading.Lock()
+    annotators = []
+    try:
+        for _, cookie, offset in plan["annotators"]:
+            annotator = Annotator(plan["port"], cookie)
+            annotator.connect()
+            annotators.append((annotator, offset))
+    except OSError as error:
+        result["errors"].append(f"could not connect: {error}")
+        queue.put(result)
+        return
+    cpu = time.process_time()
+    threads = [threading.Thread(target=annotator_loop, args=(annotator, offset, plan, result, lock, done))
+               for annotator, offset in annotators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result["cpu"] = time.process_time() - cpu
+    queue.put(result)
+
+
+def annotator_loop(annotator, offset, plan, result, lock, done_total):
+    claim_ms, submit_ms, late, dry, errors = [], [], 0, False, []
+    start_at, end_at, period = plan["start_at"], plan["end_at"], plan["period"]
+    done = 0
+    last = start_at
+    time.sleep(max(0.0, start_at + offset - time.time()))
+    while True:
+        if plan["cycles"] is not None and done >= plan["cycles"]:
+            break
+        if period:
+            tick = start_at + offset + done * period
+            if tick >= end_at:
+                break
+            wait = tick - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -0.05:
+                late += 1
+        elif end_at is not None and time.time() >= end_at:
+            break
+        try:
+            card, ms = annotator.claim()
+            if card is None:
+                dry = True
+                break
+            claim_ms.append(ms)
+            submit_ms.append(annotator.submit(card["slot_id"]))
+        except Exception as error:  # noqa: BLE001 — reported, and the run goes on
+            errors.append(f"{type(error).__name__}: {error}")
+            if len(errors) > 20:
+                break
+        done += 1
+        last = time.time()
+        with done_total.get_lock():
+            done_total.value += 1
+    with lock:
+        result["claim_ms"] += claim_ms
+        result["submit_ms"] += submit_ms
+        result["errors"] += errors[:3]
+        result["late"] += late
+        result["dry"] = result["dry"] or dry
+        result["last"] = max(result["last"], last)
+
+
+if __name__ == "__main__":
+    main()

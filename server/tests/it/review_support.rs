@@ -1,0 +1,63 @@
+//! Set-up shared by the review tests: people, and items routed to humans.
+
+use crate::judge_support::*;
+use app::server::db::review::{Purpose, Submission};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Inserts `count` users `{prefix}{n}@example.org` with `role` (and no usable password).
+pub async fn add_users(pool: &PgPool, prefix: &str, count: usize, role: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        ids.push(
+            sqlx::query_scalar(
+                "INSERT INTO users (email, display_name, role, password_hash)
+                 VALUES ($1, $1, $2, 'not-a-hash') RETURNING id",
+            )
+            .bind(format!("{prefix}{n}@example.org"))
+            .bind(role)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        );
+    }
+    ids
+}
+
+/// `count` tag items routed to humans (no judge) needing `k` annotations each.
+pub async fn items_for_humans(pool: &PgPool, count: usize, k: i32) -> i64 {
+    sqlx::query(
+        "UPDATE rubrics r SET definition = jsonb_set(r.definition, '{routing,annotations_per_item}', to_jsonb($1::int))
+         FROM tasks t WHERE t.id = r.task_id AND r.version = t.current_rubric AND t.name = 'tag'",
+    )
+    .bind(k)
+    .execute(pool)
+    .await
+    .unwrap();
+    queue_items(pool, "tag", "h", count, |_| false).await;
+    run_until_drained(pool, settings(None)).await;
+    sqlx::query_scalar("SELECT id FROM tasks WHERE name = 'tag'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// An answer of `user_id` on `slot_id` giving every tag criterion `label`.
+pub fn answer_as(slot_id: i64, user_id: i64, purpose: Purpose, label: &str) -> Submission {
+    Submission {
+        client_id: Uuid::new_v4(),
+        slot_id,
+        purpose,
+        user_id,
+        labels: Some(
+            TAG_CRITERIA
+                .iter()
+                .map(|c| (c.to_string(), label.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        rationale: None,
+        skip_reason: None,
+        flagged: false,
+    }
+}
