@@ -20,3 +20,15 @@ ALTER TABLE review_slots SET (
     autovacuum_analyze_threshold = 20000,
     autovacuum_vacuum_cost_delay = 0
 );
+
+-- 3. Blind (golden and audit) items are spread through the review order instead of all coming
+--    first: an audit item's draw is below the audit rate (e.g. < 0.05), so ordering by the draw
+--    itself put every audit item ahead of every judged one. The fractional part of a large
+--    multiple of the draw is uniform on [0, 1) and still reproducible, so blind items interleave
+--    with the judged items, which stay ordered by confidence (lowest first).
+CREATE OR REPLACE FUNCTION review_priority(reason TEXT, audit_draw DOUBLE PRECISION, confidence DOUBLE PRECISION)
+RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN reason IN ('golden', 'audit')
+                THEN coalesce(audit_draw * 1000003 - floor(audit_draw * 1000003), 0)
+                ELSE coalesce(confidence, 0) END
+$$;

@@ -55,6 +55,7 @@ pub async fn claim(
     // open one. Two claims by one person at once (two tabs) may pick two slots of one item; the
     // unique index refuses the second, which then simply tries again.
     for _ in 0..3 {
+        let mut tx = lease_transaction(pool).await?;
         let result = sqlx::query(
             "WITH held AS (
                  UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => $4)
@@ -93,15 +94,29 @@ pub async fn claim(
         .bind(purpose.as_str())
         .bind(lease.as_secs_f64())
         .bind(exclude)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await;
         match result {
-            Ok(row) => return Ok(row.as_ref().map(claim_from)),
+            Ok(row) => {
+                tx.commit().await?;
+                return Ok(row.as_ref().map(claim_from));
+            }
             Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("23505") => {}
             Err(error) => return Err(error),
         }
     }
     Ok(None)
+}
+
+/// A transaction for claims, committed without waiting for the WAL flush. A lease lost in a
+/// database crash only makes its slot claimable again; a late answer to it is then kept but not
+/// counted if someone else took the slot (see [`submit`]). Answers are always committed durably.
+async fn lease_transaction(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 fn claim_from(row: &sqlx::postgres::PgRow) -> Claim {
