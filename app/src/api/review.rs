@@ -204,13 +204,8 @@ pub async fn undo_review(
 pub async fn renew_review(purpose: ReviewPurpose, slots: String) -> Result<Vec<i64>, AppError> {
     use crate::server::{db, review_access::reviewer};
     let (state, user) = reviewer(purpose).await?;
-    let mut held = Vec::new();
-    for slot in parse_slot_list(&slots).map_err(AppError::with_status)? {
-        if db::review::renew(&state.pool, slot, user.id, state.review.lease).await? {
-            held.push(slot);
-        }
-    }
-    Ok(held)
+    let slots = parse_slot_list(&slots).map_err(AppError::with_status)?;
+    Ok(db::review::renew(&state.pool, &slots, user.id, state.review.lease).await?)
 }
 
 /// Hands `slots` (comma-separated) back to the queue: the person left the page.
@@ -218,9 +213,8 @@ pub async fn renew_review(purpose: ReviewPurpose, slots: String) -> Result<Vec<i
 pub async fn release_review(purpose: ReviewPurpose, slots: String) -> Result<(), AppError> {
     use crate::server::{db, review_access::reviewer};
     let (state, user) = reviewer(purpose).await?;
-    for slot in parse_slot_list(&slots).map_err(AppError::with_status)? {
-        db::review::release(&state.pool, slot, user.id).await?;
-    }
+    let slots = parse_slot_list(&slots).map_err(AppError::with_status)?;
+    db::review::release(&state.pool, &slots, user.id).await?;
     Ok(())
 }
 

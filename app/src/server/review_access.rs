@@ -2,6 +2,7 @@
 //! between what the page sends and `db::review`.
 
 use super::db::review::{self, Purpose, Submission, SubmitError, Submitted};
+use super::db::review_card::Claimed;
 use super::db::review_undo::{self, UndoError};
 use super::{db, session, AppState};
 use crate::api::auth::CurrentUser;
@@ -53,22 +54,18 @@ pub async fn claim_card(
     purpose: ReviewPurpose,
     holding: &[i64],
 ) -> Result<Option<ReviewCard>, AppError> {
-    let task_id = db::tasks::id_of(&state.pool, task)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Task `{task}`")))?;
-    let claimed = review::claim(
-        &state.pool,
-        task_id,
-        user.id,
-        purpose.into(),
-        state.review.lease,
-        holding,
-    )
-    .await?;
-    let Some(claimed) = claimed else {
-        return Ok(None);
+    let request = review::ClaimRequest {
+        task: review::TaskRef::Name(task),
+        user_id: user.id,
+        purpose: purpose.into(),
+        lease: state.review.lease,
+        exclude: holding,
     };
-    Ok(db::review_card::load(&state.pool, claimed.slot_id, purpose).await?)
+    match db::review_card::claim(&state.pool, request).await? {
+        Claimed::NoSuchTask => Err(AppError::NotFound(format!("Task `{task}`"))),
+        Claimed::Empty => Ok(None),
+        Claimed::Card(card) => Ok(Some(card)),
+    }
 }
 
 /// Records `answer` for `user`.

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod health;
 pub mod router;
 pub mod security_headers;
+pub mod server_timing;
 pub mod sessions;
 
 pub use router::{build_router, WebConfig};

@@ -2,7 +2,7 @@
 //! assets, and the layers every request passes through.
 
 use super::csrf::{refuse_cross_origin, AllowedOrigins};
-use super::{health, security_headers, sessions};
+use super::{health, security_headers, server_timing, sessions};
 use app::server::AppState;
 use app::{shell, App};
 use axum::routing::get;
@@ -87,5 +87,7 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     for layer in security_headers::layers() {
         router = router.layer(layer);
     }
-    router.layer(TraceLayer::new_for_http())
+    router
+        .layer(axum::middleware::from_fn(server_timing::add_server_timing))
+        .layer(TraceLayer::new_for_http())
 }

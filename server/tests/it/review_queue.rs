@@ -230,9 +230,8 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
         .await
         .unwrap()
         .unwrap();
-    assert!(review::release(&pool, claim.slot_id, users[0])
-        .await
-        .unwrap());
+    let released = review::release(&pool, &[claim.slot_id], users[0]).await;
+    assert_eq!(released.unwrap(), 1);
     let again = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
         .await
         .unwrap()

@@ -160,7 +160,7 @@ async fn undo_is_refused_after_the_window_and_for_a_skip_someone_else_took() {
         undo(&pool, skip.client_id, anns[0], WINDOW, LEASE).await,
         Err(UndoError::Settled)
     ));
-    review::release(&pool, taken.slot_id, anns[1])
+    review::release(&pool, &[taken.slot_id], anns[1])
         .await
         .unwrap();
     let back = undo(&pool, skip.client_id, anns[0], WINDOW, LEASE)

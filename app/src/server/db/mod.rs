@@ -5,6 +5,7 @@ pub mod audit;
 pub mod my_work;
 pub mod review;
 pub mod review_card;
+pub mod review_submit;
 pub mod review_undo;
 pub mod task_settings;
 pub mod tasks;

@@ -1,12 +1,36 @@
 //! Reads what the review page shows for a leased slot: the item, whether it is blind (audit or
 //! golden), the judge's latest answer, and, for adjudication, every counted human answer.
 
+use super::review::{self, ClaimRequest, Purpose};
 use crate::api::review::{
     Draft, HumanAnswer, JudgeSuggestion, ReviewCard, ReviewPurpose, SuggestedLabel,
 };
 use serde_json::Value;
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use std::collections::BTreeMap;
+
+/// The card's columns for the slots of `source` (aliased `s`, with `id`, `item_id`, `task_id`
+/// and `lease_expires_at`), filtered by `filter`.
+fn card_query(source: &str, filter: &str) -> String {
+    format!(
+        "SELECT s.id AS slot_id, s.item_id, s.lease_expires_at, i.external_id, i.context, i.output,
+                nullif(concat_ws(' ', i.generator_model, i.generator_version), '') AS generator,
+                i.golden IS NOT NULL AS golden, d.reason,
+                j.criteria AS judged, j.confidence, c.model,
+                coalesce((r.definition #>> '{{routing,show_judge_suggestion}}')::boolean, true)
+                    AS show_suggestion
+         FROM {source} s
+         JOIN items i ON i.id = s.item_id
+         JOIN tasks t ON t.id = s.task_id
+         JOIN rubrics r ON r.task_id = t.id AND r.version = t.current_rubric
+         LEFT JOIN LATERAL (SELECT r.reason, r.judgment_id FROM routing_decisions r
+                            WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
+         LEFT JOIN judgments j ON j.id = d.judgment_id AND j.criteria IS NOT NULL
+         LEFT JOIN judge_configs c ON c.id = j.judge_config_id
+         {filter}"
+    )
+}
 
 /// The card for `slot_id`. The judge's answer is included for adjudication always, and for
 /// annotation when the task shows suggestions and the item is not blind.
@@ -15,28 +39,56 @@ pub async fn load(
     slot_id: i64,
     purpose: ReviewPurpose,
 ) -> Result<Option<ReviewCard>, sqlx::Error> {
-    let Some(row) = sqlx::query(
-        "SELECT s.id AS slot_id, s.item_id, s.lease_expires_at, i.external_id, i.context, i.output,
-                nullif(concat_ws(' ', i.generator_model, i.generator_version), '') AS generator,
-                i.golden IS NOT NULL AS golden, d.reason,
-                j.criteria AS judged, j.confidence, c.model,
-                coalesce((r.definition #>> '{routing,show_judge_suggestion}')::boolean, true) AS show_suggestion
-         FROM review_slots s
-         JOIN items i ON i.id = s.item_id
-         JOIN tasks t ON t.id = s.task_id
-         JOIN rubrics r ON r.task_id = t.id AND r.version = t.current_rubric
-         LEFT JOIN LATERAL (SELECT r.reason, r.judgment_id FROM routing_decisions r
-                            WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
-         LEFT JOIN judgments j ON j.id = d.judgment_id AND j.criteria IS NOT NULL
-         LEFT JOIN judge_configs c ON c.id = j.judge_config_id
-         WHERE s.id = $1",
-    )
-    .bind(slot_id)
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
+    let row = sqlx::query(&card_query("review_slots", "WHERE s.id = $1"))
+        .bind(slot_id)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(card_from(pool, &row, purpose).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What a claim by task name found.
+#[derive(Debug)]
+pub enum Claimed {
+    /// There is no task of that name.
+    NoSuchTask,
+    /// Nothing left in the queue for this person.
+    Empty,
+    Card(ReviewCard),
+}
+
+/// Claims the next slot (see [`review::run_claim`]) and reads its card in the same statement:
+/// one round trip for annotation, two for adjudication (the answers to compare).
+pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, sqlx::Error> {
+    let select = format!(
+        "SELECT (SELECT id FROM task) AS task_id, card.*
+         FROM (SELECT 1) AS one LEFT JOIN ({}) AS card ON true",
+        card_query("slot", "")
+    );
+    let row = review::run_claim(pool, request, &select)
+        .await?
+        .expect("the claim's select always returns one row");
+    if row.get::<Option<i64>, _>("task_id").is_none() {
+        return Ok(Claimed::NoSuchTask);
+    }
+    if row.get::<Option<i64>, _>("slot_id").is_none() {
+        return Ok(Claimed::Empty);
+    }
+    let purpose = match request.purpose {
+        Purpose::Annotate => ReviewPurpose::Annotate,
+        Purpose::Adjudicate => ReviewPurpose::Adjudicate,
     };
+    Ok(Claimed::Card(card_from(pool, &row, purpose).await?))
+}
+
+/// Builds the card from a row of [`card_query`], reading the answers for adjudication.
+async fn card_from(
+    pool: &PgPool,
+    row: &PgRow,
+    purpose: ReviewPurpose,
+) -> Result<ReviewCard, sqlx::Error> {
     let reason: Option<String> = row.get("reason");
     let blind =
         row.get::<bool, _>("golden") || matches!(reason.as_deref(), Some("audit") | Some("golden"));
@@ -59,8 +111,8 @@ pub async fn load(
         ReviewPurpose::Adjudicate => human_answers(pool, item_id).await?,
         ReviewPurpose::Annotate => Vec::new(),
     };
-    Ok(Some(ReviewCard {
-        slot_id,
+    Ok(ReviewCard {
+        slot_id: row.get("slot_id"),
         item_id,
         external_id: row.get("external_id"),
         context: row.get("context"),
@@ -71,7 +123,7 @@ pub async fn load(
         suggestion,
         answers,
         draft: None,
-    }))
+    })
 }
 
 /// Reads `{criterion: {label, confidence, rationale}}` as stored in `judgments.criteria`.

@@ -181,14 +181,6 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TaskListing>, sqlx::Error> {
     .await
 }
 
-/// The id of the active task called `name`.
-pub async fn id_of(pool: &PgPool, name: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM tasks WHERE name = $1 AND archived_at IS NULL")
-        .bind(name)
-        .fetch_optional(pool)
-        .await
-}
-
 /// The id and current definition of the task called `name`.
 pub async fn current_definition(
     pool: &PgPool,
