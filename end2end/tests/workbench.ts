@@ -33,6 +33,10 @@ const suffix = () => randomBytes(4).toString('hex');
 export interface TaskOptions {
   annotationsPerItem?: number;
   showJudgeSuggestion?: boolean;
+  /** Share of confidently judged items sent to humans anyway (the audit sample). */
+  auditRate?: number;
+  /** Annotations needed on audit and golden items (default 2). */
+  annotationsPerAuditItem?: number;
 }
 
 /** Creates a task like `tag` with the given routing settings; returns its name. */
@@ -41,6 +45,10 @@ export function makeTask(options: TaskOptions = {}): string {
   let toml = readFileSync(path.join(ROOT, 'tasks/tag.toml'), 'utf8').replace(/^name = "tag"$/m, `name = "${name}"`);
   toml = toml.replace(/^annotations_per_item = \d+/m, `annotations_per_item = ${options.annotationsPerItem ?? 1}`);
   toml = toml.replace(/^show_judge_suggestion = \w+/m, `show_judge_suggestion = ${options.showJudgeSuggestion ?? true}`);
+  if (options.annotationsPerAuditItem !== undefined) {
+    toml = toml.replace(/^annotations_per_audit_item = \d+/m, `annotations_per_audit_item = ${options.annotationsPerAuditItem}`);
+  }
+  if (options.auditRate !== undefined) toml = toml.replace(/^audit_rate = [\d.]+/m, `audit_rate = ${options.auditRate}`);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'cojudge-e2e-')), `${name}.toml`);
   writeFileSync(file, toml);
   cojudge(['task', 'import', file]);
@@ -52,6 +60,8 @@ export interface ItemOptions {
   golden?: (n: number) => boolean;
   /** Markup to put in the generated reason (to check it is shown as text). */
   reason?: string;
+  /** The judge's confidence on every criterion (default 0.55, below the 0.8 threshold). */
+  confidence?: number;
 }
 
 /**
@@ -75,7 +85,7 @@ export function addItems(task: string, count: number, options: ItemOptions = {})
       output: { tags: [{ tag: `tag number ${n}`, interest: 'tennis', reason: options.reason ?? 'fits the racket' }] },
       golden: options.golden?.(n) ? all('pass') : undefined,
       judgment: {
-        labels: all('pass'), confidence: all(0.55), rationale: all('judged'),
+        labels: all('pass'), confidence: all(options.confidence ?? 0.55), rationale: all('judged'),
         model: 'e2e-judge', prompt_version: 'p-e2e',
       },
     }));

@@ -3,6 +3,7 @@
 //! Everything here compiles for the browser and the server alike, and is unit-tested without a
 //! database. The web layer, the CLI and the worker call into it; it calls nothing.
 
+pub mod agreement;
 pub mod api_token;
 pub mod email;
 pub mod item_state;

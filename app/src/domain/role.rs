@@ -30,6 +30,8 @@ pub enum Capability {
     Adjudicate,
     /// Import artifacts and export datasets.
     ManageData,
+    /// See how well the judge agrees with humans (the metrics page and API).
+    ViewMetrics,
     /// Manage users, tokens and task settings.
     Administer,
 }
@@ -51,8 +53,8 @@ impl Role {
         use Capability::*;
         match self {
             Role::Admin => true,
-            Role::Trainer => matches!(capability, ViewTasks | ManageData),
-            Role::Reviewer => matches!(capability, ViewTasks | Annotate | Adjudicate),
+            Role::Trainer => matches!(capability, ViewTasks | ManageData | ViewMetrics),
+            Role::Reviewer => matches!(capability, ViewTasks | Annotate | Adjudicate | ViewMetrics),
             Role::Annotator => matches!(capability, ViewTasks | Annotate),
         }
     }
@@ -116,6 +118,7 @@ mod tests {
         assert!(Role::Annotator.can(Capability::Annotate));
         assert!(!Role::Annotator.can(Capability::Adjudicate));
         assert!(!Role::Annotator.can(Capability::ManageData));
+        assert!(!Role::Annotator.can(Capability::ViewMetrics));
     }
 
     #[test]

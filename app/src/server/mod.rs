@@ -2,6 +2,7 @@
 //! Compiled only with the `ssr` feature, so none of it reaches the browser bundle.
 
 pub mod db;
+pub mod metrics;
 pub mod password;
 pub mod review_access;
 pub mod session;

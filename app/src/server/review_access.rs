@@ -64,7 +64,7 @@ pub async fn claim_card(
     match db::review_card::claim(&state.pool, request).await? {
         Claimed::NoSuchTask => Err(AppError::NotFound(format!("Task `{task}`"))),
         Claimed::Empty => Ok(None),
-        Claimed::Card(card) => Ok(Some(card)),
+        Claimed::Card(card) => Ok(Some(*card)),
     }
 }
 

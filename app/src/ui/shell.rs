@@ -4,7 +4,7 @@ use super::auth::RequireCapability;
 use super::layout::Layout;
 use super::pages::{
     admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, home::HomePage,
-    login::LoginPage, my_work::MyWorkPage, task_settings::TaskSettingsPage,
+    login::LoginPage, metrics::MetricsPage, my_work::MyWorkPage, task_settings::TaskSettingsPage,
 };
 use super::review::ReviewPage;
 use crate::api::review::ReviewPurpose;
@@ -63,6 +63,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/tasks/:task/adjudicate")
                     view=|| view! { <Layout><RequireCapability capability=Capability::Adjudicate><ReviewPage purpose=ReviewPurpose::Adjudicate/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/tasks/:task/metrics")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::ViewMetrics><MetricsPage/></RequireCapability></Layout> }
                     ssr=SsrMode::Async
                 />
                 <Route

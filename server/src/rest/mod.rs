@@ -6,6 +6,7 @@ pub mod auth;
 pub mod docs_page;
 pub mod error;
 pub mod items;
+pub mod metrics;
 pub mod openapi;
 pub mod whoami;
 
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/whoami", get(whoami::whoami))
         .route("/api/v1/items", post(items::import_items))
+        .route("/api/v1/tasks/{task}/metrics", get(metrics::task_metrics))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/docs", get(docs_page::docs_page))
 }

@@ -114,6 +114,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A new API token with `role`; its secret.
+    pub async fn api_token(&self, name: &str, role: app::domain::Role) -> String {
+        use app::server::db::{audit::Actor, tokens};
+        let new = tokens::NewToken {
+            name,
+            role,
+            expires_at: None,
+            created_by: None,
+        };
+        tokens::create(&self.pool, &new, Actor::Other("test"))
+            .await
+            .unwrap()
+            .1
+            .expose()
+            .to_string()
+    }
+
     /// Posts the sign-in form as the browser does without JavaScript.
     pub async fn sign_in(
         &self,

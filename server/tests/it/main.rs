@@ -13,6 +13,7 @@ mod judge_support;
 mod judge_worker;
 mod judged_import;
 mod launcher;
+mod metrics;
 mod migrations;
 mod pages;
 mod rest_import;

@@ -21,9 +21,14 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
     assert_eq!(
         tables,
         [
+            "agreement_cells",
+            "agreement_pairs",
             "annotations",
             "api_tokens",
             "audit_log",
+            "calibration_cells",
+            "iaa_cells",
+            "iaa_units",
             "items",
             "judge_configs",
             "judgments",

@@ -5,22 +5,11 @@ use crate::harness::{spawn_app, TestApp};
 use crate::import::{jsonl, tag_items};
 use app::domain::Role;
 use app::server::db::audit::Actor;
-use app::server::db::tokens::{create, revoke, NewToken, TokenRef};
+use app::server::db::tokens::{revoke, TokenRef};
 use std::io::Write;
 
 async fn token(app: &TestApp, name: &str, role: Role) -> String {
-    let new = NewToken {
-        name,
-        role,
-        expires_at: None,
-        created_by: None,
-    };
-    create(&app.pool, &new, Actor::Other("test"))
-        .await
-        .unwrap()
-        .1
-        .expose()
-        .to_string()
+    app.api_token(name, role).await
 }
 
 async fn post_items(
@@ -335,13 +324,17 @@ async fn the_openapi_spec_is_3_1_and_documents_every_rest_route() {
         })
         .collect();
     // Every route of the REST router except the spec and its page must be documented.
-    for route in ["POST /api/v1/items", "GET /api/v1/whoami"] {
+    for route in [
+        "POST /api/v1/items",
+        "GET /api/v1/tasks/{task}/metrics",
+        "GET /api/v1/whoami",
+    ] {
         assert!(
             documented.contains(&route.to_string()),
             "{route} is missing from {documented:?}"
         );
     }
-    assert_eq!(documented.len(), 2, "{documented:?}");
+    assert_eq!(documented.len(), 3, "{documented:?}");
     for schema in ["ImportReport", "LineError", "Conflict", "ErrorBody"] {
         assert!(
             spec["components"]["schemas"][schema].is_object(),

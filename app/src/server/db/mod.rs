@@ -1,6 +1,7 @@
 //! All SQL of the app, in small functions that take a pool, connection or transaction.
 //! Row types here are separate from the serialisable types sent to the browser.
 
+pub mod agreement;
 pub mod audit;
 pub mod my_work;
 pub mod review;

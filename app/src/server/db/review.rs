@@ -74,14 +74,29 @@ const CLAIM_CTES: &str = "
                     ORDER BY id LIMIT 1)
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING id, item_id, task_id, lease_expires_at),
-    next AS (
+    -- A lease that lapsed goes to the next person first (the oldest lapse), then free slots in
+    -- claim order; each from its own index, so held slots are never walked past.
+    -- `OFFSET 0` keeps each per-person check a per-candidate index probe: the candidates come in
+    -- order and the first that passes wins, whereas an anti-join would read every slot and
+    -- answer of the person first.
+    lapsed AS (
         SELECT s.id FROM review_slots s
         WHERE NOT EXISTS (SELECT 1 FROM held)
           AND s.task_id = (SELECT id FROM task) AND s.purpose = $3 AND s.annotation_id IS NULL
-          AND (s.user_id IS NULL OR s.lease_expires_at < now())
-          -- `OFFSET 0` keeps each check a per-candidate index probe: the candidates come in
-          -- claim order and the first that passes wins, whereas an anti-join would read every
-          -- slot and answer of the person first.
+          AND s.user_id IS NOT NULL AND s.lease_expires_at < now()
+          AND NOT EXISTS (SELECT 1 FROM review_slots o
+                          WHERE o.item_id = s.item_id AND o.user_id = $1 OFFSET 0)
+          AND NOT EXISTS (SELECT 1 FROM annotations a
+                          WHERE a.item_id = s.item_id AND a.user_id = $1
+                            AND a.retracted_at IS NULL OFFSET 0)
+        ORDER BY s.lease_expires_at
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED),
+    free AS (
+        SELECT s.id FROM review_slots s
+        WHERE NOT EXISTS (SELECT 1 FROM held) AND NOT EXISTS (SELECT 1 FROM lapsed)
+          AND s.task_id = (SELECT id FROM task) AND s.purpose = $3 AND s.annotation_id IS NULL
+          AND s.user_id IS NULL
           AND NOT EXISTS (SELECT 1 FROM review_slots o
                           WHERE o.item_id = s.item_id AND o.user_id = $1 OFFSET 0)
           AND NOT EXISTS (SELECT 1 FROM annotations a
@@ -90,6 +105,8 @@ const CLAIM_CTES: &str = "
         ORDER BY s.priority, s.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED),
+    next AS (
+        SELECT id FROM lapsed UNION ALL SELECT id FROM free),
     claimed AS (
         UPDATE review_slots s SET user_id = $1, lease_expires_at = now() + make_interval(secs => $4)
         FROM next WHERE s.id = next.id

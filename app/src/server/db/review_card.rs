@@ -56,7 +56,7 @@ pub enum Claimed {
     NoSuchTask,
     /// Nothing left in the queue for this person.
     Empty,
-    Card(ReviewCard),
+    Card(Box<ReviewCard>),
 }
 
 /// Claims the next slot (see [`review::run_claim`]) and reads its card in the same statement:
@@ -80,7 +80,9 @@ pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, 
         Purpose::Annotate => ReviewPurpose::Annotate,
         Purpose::Adjudicate => ReviewPurpose::Adjudicate,
     };
-    Ok(Claimed::Card(card_from(pool, &row, purpose).await?))
+    Ok(Claimed::Card(Box::new(
+        card_from(pool, &row, purpose).await?,
+    )))
 }
 
 /// Builds the card from a row of [`card_query`], reading the answers for adjudication.

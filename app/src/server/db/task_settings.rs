@@ -105,7 +105,7 @@ pub async fn save(
             "Someone saved version {current} of this task after you opened it (at version {based_on}). Reload the page to see it, then make your change again."
         )));
     }
-    let (_, _, definition) = current_definition(pool, name)
+    let (_, _, definition) = current_definition(&mut *tx, name)
         .await?
         .ok_or(AppError::Internal)?;
     let next = settings.apply_to(&definition).map_err(AppError::Invalid)?;

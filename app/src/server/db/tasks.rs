@@ -183,7 +183,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TaskListing>, sqlx::Error> {
 
 /// The id and current definition of the task called `name`.
 pub async fn current_definition(
-    pool: &PgPool,
+    executor: impl sqlx::PgExecutor<'_>,
     name: &str,
 ) -> Result<Option<(i64, i32, TaskDefinition)>, sqlx::Error> {
     let row = sqlx::query!(
@@ -192,7 +192,7 @@ pub async fn current_definition(
            WHERE t.name = $1"#,
         name,
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?;
     row.map(|r| {
         let definition =

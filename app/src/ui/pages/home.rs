@@ -45,6 +45,9 @@ fn TaskCard(task: TaskSummary, role: Option<Role>) -> impl IntoView {
                     {format!("Start reviewing ({to_review})")}
                 </a>
             })}
+            {can(Capability::ViewMetrics).then(|| view! {
+                <a class="button ghost" data-testid="task-metrics" href=format!("/tasks/{name}/metrics")>"Metrics"</a>
+            })}
             {can(Capability::Administer).then(|| view! {
                 <a class="button ghost" data-testid="task-settings" href=format!("/admin/tasks/{name}")>"Settings"</a>
             })}

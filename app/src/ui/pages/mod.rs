@@ -5,5 +5,6 @@ pub mod admin_users;
 pub mod errors;
 pub mod home;
 pub mod login;
+pub mod metrics;
 pub mod my_work;
 pub mod task_settings;

@@ -1,0 +1,181 @@
+//! How well a task's judge agrees with humans: the figures the metrics page and
+//! `GET /api/v1/tasks/{task}/metrics` show, and the server function that computes them.
+
+use crate::domain::agreement::{
+    Interval, MeasurementLevel, ReliabilityDiagram, RiskCoveragePoint, ThresholdRecommendation,
+};
+use crate::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which verdicts the figures count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sample {
+    /// Audit and golden items only: sent to humans whatever the judge's confidence, so an
+    /// unbiased sample of its work.
+    #[default]
+    Unbiased,
+    /// Every human-reviewed item, including those sent to humans because the judge was unsure:
+    /// biased towards the judge's hard cases.
+    AllReviewed,
+}
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsQuery {
+    pub sample: Sample,
+    /// The judge configuration; the task's most recent one with reviewed items when `None`.
+    pub judge_config: Option<i64>,
+    /// The agreement the threshold recommendation aims at, e.g. 0.95.
+    pub target_agreement: f64,
+}
+
+impl Default for MetricsQuery {
+    fn default() -> Self {
+        MetricsQuery {
+            sample: Sample::Unbiased,
+            judge_config: None,
+            target_agreement: 0.95,
+        }
+    }
+}
+
+/// A statistic with its 95% interval (Wilson for proportions, bootstrap for κ and F1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub value: f64,
+    pub interval: Option<Interval>,
+}
+
+/// Judge against humans on one criterion, or on the overall verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionAgreement {
+    /// The criterion's name; `None` for the overall verdict (qualified or not).
+    pub criterion: Option<String>,
+    /// Items compared.
+    pub pairs: u64,
+    /// The labels, in the scale's order; rows and columns of `confusion`.
+    pub labels: Vec<String>,
+    /// `confusion[human][judge]`: how often humans said one label and the judge another.
+    pub confusion: Vec<Vec<u64>>,
+    pub accuracy: Option<Estimate>,
+    /// Passing labels as the positive class (as RecGPT reports it).
+    pub precision: Option<Estimate>,
+    pub recall: Option<Estimate>,
+    pub f1: Option<Estimate>,
+    /// Cohen's κ, unweighted.
+    pub kappa: Option<Estimate>,
+}
+
+/// A judge configuration, as the figures name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeConfigSummary {
+    pub id: i64,
+    pub model: String,
+    pub prompt_version: String,
+    pub mode: String,
+    pub confidence_method: String,
+    /// Items of the sample this configuration judged and humans reviewed.
+    pub pairs: u64,
+    /// Agreement on the overall verdict.
+    pub accuracy: Option<Estimate>,
+}
+
+/// Agreement on the overall verdict within one slice (a generator version or a week).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SliceAgreement {
+    pub slice: String,
+    pub pairs: u64,
+    pub accuracy: Option<Estimate>,
+}
+
+/// The judge's confidence against how often it was right.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub reliability: ReliabilityDiagram,
+    /// From the highest threshold down: what share would be auto-accepted, and how often
+    /// those verdicts agree with humans.
+    pub risk_coverage: Vec<RiskCoveragePoint>,
+    pub target_agreement: f64,
+    /// The threshold with the least human work whose lower bound meets the target; `None` when
+    /// no threshold does.
+    pub recommendation: Option<ThresholdRecommendation>,
+    /// The task's routing threshold now.
+    pub current_threshold: f64,
+}
+
+/// How far annotators agree with each other on one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotatorAgreement {
+    pub criterion: String,
+    /// Items with two or more answers.
+    pub items: u64,
+    /// Krippendorff's α: nominal on a pass/fail scale, ordinal on a graded one; `None` when
+    /// undefined (no item with two answers, or only one label ever used).
+    pub alpha: Option<f64>,
+    pub level: MeasurementLevel,
+}
+
+/// Everything measured about a task's judge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskMetrics {
+    pub task: String,
+    /// The task's current rubric version (a threshold applied from the page is based on it).
+    pub rubric_version: i32,
+    pub sample: Sample,
+    /// The configuration the figures are for; `None` when no reviewed item has a judgment.
+    pub judge_config: Option<JudgeConfigSummary>,
+    /// Every configuration with reviewed items, newest first.
+    pub judge_configs: Vec<JudgeConfigSummary>,
+    pub overall: CriterionAgreement,
+    pub criteria: Vec<CriterionAgreement>,
+    pub by_generator_version: Vec<SliceAgreement>,
+    /// Oldest week first; each week starts on Monday (UTC).
+    pub by_week: Vec<SliceAgreement>,
+    pub calibration: Calibration,
+    /// Agreement between annotators, per criterion (all answers, whatever the sample).
+    pub annotators: Vec<AnnotatorAgreement>,
+}
+
+/// The figures for `task`.
+#[server(endpoint = "metrics/task")]
+pub async fn get_task_metrics(task: String, query: MetricsQuery) -> Result<TaskMetrics, AppError> {
+    use crate::domain::Capability;
+    use crate::server::{metrics, session, AppState};
+    session::require(Capability::ViewMetrics).await?;
+    let state = AppState::from_context()?;
+    metrics::task_metrics(&state.pool, &task, &query)
+        .await
+        .map_err(AppError::with_status)
+}
+
+/// Sets `task`'s routing threshold to `threshold` (the one recommended on the metrics page):
+/// a new rubric version and an audit entry, if the current version is still `based_on`.
+/// Returns the new version.
+#[server(endpoint = "metrics/apply-threshold")]
+pub async fn apply_threshold(
+    task: String,
+    based_on: i32,
+    threshold: f64,
+    target_agreement: f64,
+) -> Result<i32, AppError> {
+    use crate::api::task_settings::EditableSettings;
+    use crate::domain::Capability;
+    use crate::server::{db, session, AppState};
+    let user = session::require(Capability::Administer).await?;
+    let state = AppState::from_context()?;
+    let apply = async {
+        let (_, _, definition) = db::tasks::current_definition(&state.pool, &task)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("Task `{task}`")))?;
+        let mut settings = EditableSettings::of(&definition);
+        settings.routing.confidence_threshold = threshold;
+        let note = format!(
+            "routing threshold {threshold:.2}, recommended on the metrics page for {:.1}% agreement",
+            target_agreement * 100.0
+        );
+        db::task_settings::save(&state.pool, &task, based_on, &settings, &note, user.id).await
+    };
+    apply.await.map_err(AppError::with_status)
+}

@@ -1,0 +1,133 @@
+//! The metrics page (`/tasks/:task/metrics`): how far the judge has earned trust on a task.
+//! Agreement with humans per criterion (RecGPT's Table 9, plus κ and intervals), confusion
+//! matrices, calibration with a threshold recommendation an admin can apply, and agreement per
+//! judge configuration, generator version and week, with a drift warning.
+
+mod agreement_table;
+mod calibration;
+mod format;
+mod slices;
+
+use crate::api::auth::CurrentUser;
+use crate::api::metrics::{get_task_metrics, MetricsQuery, Sample, TaskMetrics};
+use crate::domain::Capability;
+use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use agreement_table::{AgreementTable, AnnotatorTable, ConfusionMatrices};
+use calibration::CalibrationSection;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use slices::{DriftWarning, SliceTables};
+
+#[component]
+pub fn MetricsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = RwSignal::new(MetricsQuery::default());
+    // Bumped after a threshold is applied, so the page shows the new routing threshold.
+    let applied = RwSignal::new(0u32);
+    let metrics = fetch_in_browser(
+        move || {
+            (
+                params.read().get("task").unwrap_or_default(),
+                query.get(),
+                applied.get(),
+            )
+        },
+        |(task, query, _)| get_task_metrics(task, query),
+    );
+    let task = move || params.read().get("task").unwrap_or_default();
+    view! {
+        <Title text=move || format!("Metrics: {}", task())/>
+        <h1>{move || format!("Judge metrics: {}", task())}</h1>
+        <Controls query/>
+        {render_fetched(metrics, "Computing…", move |data| {
+            view! { <MetricsBody data query applied/> }.into_any()
+        })}
+    }
+}
+
+/// The sample switch and the target agreement.
+#[component]
+fn Controls(query: RwSignal<MetricsQuery>) -> impl IntoView {
+    let biased = move || query.read().sample == Sample::AllReviewed;
+    view! {
+        <form class="metrics-controls" on:submit=|event| event.prevent_default()>
+            <label class="check">
+                <input type="checkbox" data-testid="include-biased" prop:checked=biased
+                    on:change=move |event| {
+                        let all = event_target_checked(&event);
+                        query.update(|q| q.sample = if all { Sample::AllReviewed } else { Sample::Unbiased });
+                    }/>
+                " Include every human-reviewed item (biased towards the judge's hard cases)"
+            </label>
+            <label>
+                "Target agreement "
+                <select data-testid="target" on:change=move |event| {
+                    if let Ok(target) = event_target_value(&event).parse::<f64>() {
+                        query.update(|q| q.target_agreement = target);
+                    }
+                }>
+                    {[0.8, 0.85, 0.9, 0.95, 0.98, 0.99].into_iter().map(|target| view! {
+                        <option value=target.to_string() selected=move || (query.read().target_agreement - target).abs() < 1e-9>
+                            {format!("{:.0}%", target * 100.0)}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </label>
+        </form>
+    }
+}
+
+#[component]
+fn MetricsBody(
+    data: TaskMetrics,
+    query: RwSignal<MetricsQuery>,
+    applied: RwSignal<u32>,
+) -> impl IntoView {
+    let user = use_context::<CurrentUser>();
+    let can_apply = user.is_some_and(|u| u.role.can(Capability::Administer));
+    let Some(config) = data.judge_config.clone() else {
+        return view! {
+            <p class="notice info" data-testid="no-metrics">
+                {match data.sample {
+                    Sample::Unbiased => "No audit or golden item of this task has both a judgment and a human verdict yet. Tick the box above to count every human-reviewed item.",
+                    Sample::AllReviewed => "No item of this task has both a judgment and a human verdict yet.",
+                }}
+            </p>
+        }
+        .into_any();
+    };
+    let sample_note = match data.sample {
+        Sample::Unbiased => "Counting audit and golden items only: an unbiased sample of the judge's work.",
+        Sample::AllReviewed => "Counting every human-reviewed item: biased, since most were sent to humans because the judge was unsure.",
+    };
+    view! {
+        <p class="muted" data-testid="sample-note">{sample_note}</p>
+        <DriftWarning weeks=data.by_week.clone() target=data.calibration.target_agreement/>
+        <section class="card">
+            <h2>"Agreement with humans"</h2>
+            <p class="muted small">
+                {format!("Judge {} · prompt {} · {} · {} items compared. Passing labels are the positive class. Intervals are 95%: Wilson for proportions, bootstrap for F1 and κ.",
+                    config.model, config.prompt_version, config.mode, data.overall.pairs)}
+            </p>
+            <AgreementTable overall=data.overall.clone() criteria=data.criteria.clone()/>
+        </section>
+        <section class="card">
+            <h2>"Confusion matrices"</h2>
+            <ConfusionMatrices overall=data.overall.clone() criteria=data.criteria.clone()/>
+        </section>
+        <CalibrationSection
+            task=data.task.clone()
+            rubric_version=data.rubric_version
+            calibration=data.calibration.clone()
+            can_apply
+            applied/>
+        <SliceTables data=data.clone() query/>
+        <section class="card">
+            <h2>"Agreement between annotators"</h2>
+            <p class="muted small">"Every standing answer on items two or more people answered, whatever the sample above. 1 is perfect agreement, 0 what chance would give."</p>
+            <AnnotatorTable rows=data.annotators.clone()/>
+        </section>
+    }
+    .into_any()
+}

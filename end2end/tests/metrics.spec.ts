@@ -1,0 +1,91 @@
+// The metrics page, used as people use it: answers given on the review page become judge
+// agreement, and an admin applies the recommended routing threshold in one click.
+import { test, expect } from '@playwright/test';
+import { hydrated, signIn } from './helpers';
+import { addItems, addPerson, makeTask, sql } from './workbench';
+
+test('answers given by keyboard show up as judge agreement on golden items', async ({ page, browser }) => {
+  const task = makeTask({ annotationsPerAuditItem: 1 });
+  // Golden items go to humans whatever the judge says: an unbiased sample. The judge said
+  // `pass` everywhere; the annotator agrees on three items and fails one criterion on the fourth.
+  addItems(task, 4, { golden: () => true });
+  await signIn(page, addPerson('annotator'));
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto(`/tasks/${task}/review`);
+  for (let n = 0; n < 4; n++) {
+    const item = page.getByTestId('review-item');
+    await expect(item).toBeVisible();
+    const id = await item.getAttribute('data-external-id');
+    const keys = n === 3 ? ['1', '2', '3', 'r'] : ['1', '2', '3', '4'];
+    for (const key of keys) await page.keyboard.press(key);
+    await page.keyboard.press('Enter');
+    await expect(page.locator(`[data-testid="review-item"][data-external-id="${id}"]`)).toHaveCount(0);
+  }
+  await expect(page.getByTestId('queue-empty')).toBeVisible();
+  await expect.poll(() => sql(`SELECT count(*) FROM verdicts v JOIN items i ON i.id = v.item_id
+                               JOIN tasks t ON t.id = i.task_id WHERE t.name = '${task}'`)).toEqual([['4']]);
+
+  const trainer = await (await browser.newContext()).newPage();
+  await signIn(trainer, addPerson('trainer'));
+  await expect(trainer).toHaveURL(/\/$/);
+  await trainer.locator(`[data-testid="task-card"][data-task="${task}"]`).getByTestId('task-metrics').click();
+  await expect(trainer).toHaveURL(new RegExp(`/tasks/${task}/metrics$`));
+  const overall = trainer.locator('[data-testid="agreement-row"][data-criterion=""]');
+  await expect(overall.getByTestId('pairs')).toHaveText('4');
+  await expect(overall.getByTestId('accuracy')).toHaveText(/^75\.0% \(/);
+  const validity = trainer.locator('[data-testid="agreement-row"][data-criterion="validity"]');
+  await expect(validity.getByTestId('accuracy')).toHaveText(/^75\.0% \(/);
+  const relevance = trainer.locator('[data-testid="agreement-row"][data-criterion="relevance"]');
+  await expect(relevance.getByTestId('accuracy')).toHaveText(/^100\.0% \(/);
+  await expect(trainer.getByTestId('confusion')).toHaveCount(5);
+  await expect(trainer.getByTestId('reliability-chart').locator('svg')).toBeVisible();
+  // Not enough items for a 95% target with 95% confidence.
+  await expect(trainer.getByTestId('no-recommendation')).toBeVisible();
+  // Trainers see the recommendation but cannot change routing.
+  await expect(trainer.getByTestId('apply-threshold')).toHaveCount(0);
+});
+
+test('an admin applies the recommended threshold: a new rubric version and an audit entry', async ({ page }) => {
+  // Every confidently judged item is audited (audit rate 1): 100 items at confidence 0.93,
+  // on which humans agreed with the judge.
+  const task = makeTask({ auditRate: 1 });
+  addItems(task, 100, { confidence: 0.93 });
+  const admin = addPerson('admin');
+  sql(`INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, decided_by, rubric_version)
+       SELECT j.item_id, jsonb_object_agg(c.key, c.value ->> 'label'), true, 'S', 'human',
+              (SELECT id FROM users WHERE email = '${admin.email}'), 1
+       FROM judgments j JOIN items i ON i.id = j.item_id JOIN tasks t ON t.id = i.task_id,
+            jsonb_each(j.criteria) c
+       WHERE t.name = '${task}' GROUP BY j.item_id`);
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto(`/tasks/${task}/metrics`);
+  await hydrated(page);
+  await expect(page.locator('[data-testid="agreement-row"][data-criterion=""]').getByTestId('pairs')).toHaveText('100');
+  const recommendation = page.getByTestId('recommendation');
+  await expect(recommendation).toContainText('Recommended threshold 0.93');
+  await expect(recommendation).toContainText('Current threshold: 0.80');
+  await page.getByTestId('apply-threshold').click();
+  await expect(page.getByTestId('threshold-applied')).toBeVisible();
+  await expect(recommendation).toContainText('Current threshold: 0.93');
+  expect(sql(`SELECT t.current_rubric, r.definition #>> '{routing,confidence_threshold}'
+              FROM tasks t JOIN rubrics r ON r.task_id = t.id AND r.version = t.current_rubric
+              WHERE t.name = '${task}'`)).toEqual([['2', '0.93']]);
+  expect(sql(`SELECT count(*) FROM audit_log a WHERE a.action = 'task.settings'
+              AND a.details::text LIKE '%routing.confidence_threshold%'
+              AND a.target_id = '${task}'`)).toEqual([['1']]);
+
+  // The biased view counts the same items here (all were audited), and says it is biased.
+  await page.getByTestId('include-biased').check();
+  await expect(page.getByTestId('sample-note')).toContainText('biased');
+});
+
+test('annotators cannot open the metrics page', async ({ page }) => {
+  const task = makeTask();
+  await signIn(page, addPerson('annotator'));
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator(`[data-testid="task-card"][data-task="${task}"]`).getByTestId('task-metrics')).toHaveCount(0);
+  const response = await page.goto(`/tasks/${task}/metrics`);
+  expect(response?.status()).toBe(403);
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+});

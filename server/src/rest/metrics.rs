@@ -1,0 +1,80 @@
+//! `GET /api/v1/tasks/{task}/metrics`: how well the task's judge agrees with humans, as JSON
+//! (the same figures as the metrics page).
+
+use super::auth::ApiCaller;
+use super::error::ApiError;
+use app::api::metrics::{MetricsQuery, Sample, TaskMetrics};
+use app::domain::Capability;
+use app::server::{metrics, AppState};
+use app::AppError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+/// The query string.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsParams {
+    /// `unbiased` (audit and golden items only; the default) or `all_reviewed` (every
+    /// human-reviewed item: biased towards the judge's hard cases).
+    #[param(value_type = Option<String>)]
+    pub sample: Option<Sample>,
+    /// A judge configuration id; the most recent one with reviewed items by default.
+    pub judge_config: Option<i64>,
+    /// The agreement the threshold recommendation aims at (default 0.95).
+    pub target: Option<f64>,
+}
+
+/// Agreement of judge and humans per criterion and overall (confusion matrix, accuracy,
+/// precision, recall, F1, Cohen's κ, each with a 95% interval), per judge configuration,
+/// generator version and week, and calibration with a threshold recommendation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks/{task}/metrics",
+    tag = "metrics",
+    params(("task" = String, Path, description = "The task's name"), MetricsParams),
+    responses(
+        (status = 200, description = "The task's metrics", body = Object),
+        (status = 400, description = "A query parameter is out of range", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not see metrics", body = super::error::ErrorBody),
+        (status = 404, description = "No such task or judge configuration", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn task_metrics(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(task): Path<String>,
+    Query(params): Query<MetricsParams>,
+) -> Result<Json<TaskMetrics>, ApiError> {
+    if !caller.role.can(Capability::ViewMetrics) {
+        return Err(ApiError::forbidden(format!(
+            "This token has role {}; metrics need admin, trainer or reviewer.",
+            caller.role
+        )));
+    }
+    let query = MetricsQuery {
+        sample: params.sample.unwrap_or_default(),
+        judge_config: params.judge_config,
+        target_agreement: params
+            .target
+            .unwrap_or(MetricsQuery::default().target_agreement),
+    };
+    metrics::task_metrics(&state.pool, &task, &query)
+        .await
+        .map(Json)
+        .map_err(|error| match error {
+            AppError::NotFound(what) => {
+                ApiError::not_found("not_found", format!("{what} was not found."))
+            }
+            AppError::Invalid(message) => ApiError::bad_request("invalid_parameter", message),
+            other => ApiError::new(
+                StatusCode::from_u16(other.status_code())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "internal",
+                other.to_string(),
+            ),
+        })
+}
