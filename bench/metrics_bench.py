@@ -50,8 +50,9 @@ def main():
         seeding = seed(db, args.items)
         naive = naive_aggregate(db)
         server = serve(db, args.port)
-        token = run([BIN, "token", "create", "--name", "bench-metrics", "--role", "trainer"],
-                    env={**os.environ, "DATABASE_URL": db, "RUST_LOG": "warn"}).strip().split()[-1]
+        created = run([BIN, "token", "create", "--name", "bench-metrics", "--role", "trainer"],
+                      env={**os.environ, "DATABASE_URL": db, "RUST_LOG": "warn"})
+        token = next(line for line in created.split() if line.startswith("cjt_"))
         cookie = sign_in(args.port)
         rows = [
             measure(args, "GET /api/v1/tasks/tag/metrics (unbiased sample)",

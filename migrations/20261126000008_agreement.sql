@@ -59,10 +59,15 @@ CREATE TABLE calibration_cells (
     PRIMARY KEY (task_id, judge_config_id, unbiased, bucket)
 );
 
--- Rebuilds the pairs of `item_ids` from their verdicts and judgments.
+-- Rebuilds the pairs of `item_ids` from their verdicts and judgments. (PL/pgSQL rather than
+-- SQL functions throughout: their statements' plans are cached per connection, which matters on
+-- the review hot path, where every answer and verdict runs these triggers.)
 CREATE FUNCTION agreement_refresh(item_ids BIGINT[]) RETURNS void
-LANGUAGE sql AS $$
-    DELETE FROM agreement_pairs WHERE item_id = ANY (item_ids);
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM agreement_pairs WHERE item_id = ANY (item_ids)) THEN
+        DELETE FROM agreement_pairs WHERE item_id = ANY (item_ids);
+    END IF;
     INSERT INTO agreement_pairs (item_id, judgment_id, task_id, judge_config_id, generator_version,
                                  week, unbiased, confidence, judge_qualified, human_qualified, labels)
     SELECT v.item_id, j.id, i.task_id, j.judge_config_id, coalesce(i.generator_version, ''),
@@ -81,6 +86,7 @@ LANGUAGE sql AS $$
                        WHERE r.item_id = v.item_id ORDER BY r.id DESC LIMIT 1) d ON true
     WHERE v.item_id = ANY (item_ids) AND v.provenance IN ('human', 'adjudicated')
     ORDER BY v.item_id, j.id;
+END
 $$;
 
 CREATE FUNCTION verdicts_refresh_agreement() RETURNS trigger
@@ -144,7 +150,8 @@ CREATE TRIGGER judgments_agreement_update AFTER UPDATE ON judgments
 -- Adds the contributions of `changed` pairs to the cells, times `sign` (1 when they were
 -- written, -1 when removed).
 CREATE FUNCTION agreement_cells_add(changed agreement_pairs[], sign BIGINT) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO agreement_cells AS c (task_id, judge_config_id, generator_version, week, unbiased,
                                       criterion, human_label, judge_label, pairs)
     SELECT p.task_id, p.judge_config_id, p.generator_version, p.week, p.unbiased,
@@ -171,15 +178,21 @@ LANGUAGE sql AS $$
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (task_id, judge_config_id, unbiased, bucket)
     DO UPDATE SET pairs = c.pairs + excluded.pairs, agreed = c.agreed + excluded.agreed;
+END
 $$;
 
 CREATE FUNCTION agreement_pairs_counted() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    changed agreement_pairs[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM agreement_cells_add(array(SELECT ROW(p.*)::agreement_pairs FROM changed_new p), 1);
+        changed := array(SELECT ROW(p.*)::agreement_pairs FROM changed_new p);
     ELSE
-        PERFORM agreement_cells_add(array(SELECT ROW(p.*)::agreement_pairs FROM changed_old p), -1);
+        changed := array(SELECT ROW(p.*)::agreement_pairs FROM changed_old p);
+    END IF;
+    IF cardinality(changed) > 0 THEN
+        PERFORM agreement_cells_add(changed, CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END);
     END IF;
     RETURN NULL;
 END

@@ -31,8 +31,18 @@ CREATE TABLE iaa_cells (
 
 -- Rebuilds the units of `item_ids` from their standing answers.
 CREATE FUNCTION iaa_refresh(item_ids BIGINT[]) RETURNS void
-LANGUAGE sql AS $$
-    DELETE FROM iaa_units WHERE item_id = ANY (item_ids);
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM iaa_units WHERE item_id = ANY (item_ids)) THEN
+        DELETE FROM iaa_units WHERE item_id = ANY (item_ids);
+    END IF;
+    -- Most items get one answer: nothing to pair, nothing to write.
+    IF NOT EXISTS (SELECT 1 FROM annotations a
+                   WHERE a.item_id = ANY (item_ids) AND a.purpose = 'annotate' AND a.counted
+                     AND NOT a.skipped AND a.retracted_at IS NULL AND a.criteria IS NOT NULL
+                   GROUP BY a.item_id HAVING count(*) >= 2) THEN
+        RETURN;
+    END IF;
     INSERT INTO iaa_units (item_id, criterion, task_id, counts, answers)
     SELECT per_label.item_id, per_label.criterion, i.task_id,
            jsonb_object_agg(per_label.label, per_label.n), sum(per_label.n)
@@ -45,6 +55,7 @@ LANGUAGE sql AS $$
     GROUP BY per_label.item_id, per_label.criterion, i.task_id
     HAVING sum(per_label.n) >= 2
     ORDER BY 1, 2;
+END
 $$;
 
 CREATE FUNCTION annotations_refresh_iaa() RETURNS trigger
@@ -78,7 +89,8 @@ CREATE TRIGGER annotations_iaa_delete AFTER DELETE ON annotations
 
 -- Adds the label pairs of `changed` units to the cells, times `sign`.
 CREATE FUNCTION iaa_cells_add(changed iaa_units[], sign BIGINT) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO iaa_cells AS c (task_id, criterion, answers, label_a, label_b, pairs)
     SELECT u.task_id, u.criterion, u.answers, a.key, b.key,
            sign * sum((a.value #>> '{}')::bigint
@@ -90,15 +102,21 @@ LANGUAGE sql AS $$
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (task_id, criterion, answers, label_a, label_b)
     DO UPDATE SET pairs = c.pairs + excluded.pairs;
+END
 $$;
 
 CREATE FUNCTION iaa_units_counted() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    changed iaa_units[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM iaa_cells_add(array(SELECT ROW(u.*)::iaa_units FROM changed_new u), 1);
+        changed := array(SELECT ROW(u.*)::iaa_units FROM changed_new u);
     ELSE
-        PERFORM iaa_cells_add(array(SELECT ROW(u.*)::iaa_units FROM changed_old u), -1);
+        changed := array(SELECT ROW(u.*)::iaa_units FROM changed_old u);
+    END IF;
+    IF cardinality(changed) > 0 THEN
+        PERFORM iaa_cells_add(changed, CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END);
     END IF;
     RETURN NULL;
 END

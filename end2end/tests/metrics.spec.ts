@@ -2,7 +2,7 @@
 // agreement, and an admin applies the recommended routing threshold in one click.
 import { test, expect } from '@playwright/test';
 import { hydrated, signIn } from './helpers';
-import { addItems, addPerson, makeTask, sql } from './workbench';
+import { addItems, addPerson, judgeEval, makeTask, sql } from './workbench';
 
 test('answers given by keyboard show up as judge agreement on golden items', async ({ page, browser }) => {
   const task = makeTask({ annotationsPerAuditItem: 1 });
@@ -88,4 +88,31 @@ test('annotators cannot open the metrics page', async ({ page }) => {
   const response = await page.goto(`/tasks/${task}/metrics`);
   expect(response?.status()).toBe(403);
   await expect(page.getByTestId('forbidden')).toBeVisible();
+});
+
+test('an admin promotes a candidate judge tried with `cojudge judge eval`', async ({ page }) => {
+  const task = makeTask({ auditRate: 1 });
+  addItems(task, 5, { confidence: 0.93 });
+  const admin = addPerson('admin');
+  sql(`INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, decided_by, rubric_version)
+       SELECT j.item_id, jsonb_object_agg(c.key, c.value ->> 'label'), true, 'S', 'human',
+              (SELECT id FROM users WHERE email = '${admin.email}'), 1
+       FROM judgments j JOIN items i ON i.id = j.item_id JOIN tasks t ON t.id = i.task_id,
+            jsonb_each(j.criteria) c
+       WHERE t.name = '${task}' GROUP BY j.item_id`);
+  const printed = judgeEval(task, 'candidate-e2e');
+  expect(printed).toContain('5 items judged by the candidate');
+  expect(printed).toMatch(/^overall\s+candidate candidate-e2e/m);
+
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto(`/tasks/${task}/metrics`);
+  await hydrated(page);
+  const row = page.getByTestId('evaluation-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('candidate-e2e');
+  await row.getByTestId('promote').click();
+  await expect(row).toContainText('promoted');
+  expect(sql(`SELECT r.definition #>> '{judge,model}' FROM rubrics r JOIN tasks t ON t.id = r.task_id
+              AND r.version = t.current_rubric WHERE t.name = '${task}'`)).toEqual([['candidate-e2e']]);
 });

@@ -111,3 +111,10 @@ export function states(task: string): Record<string, number> {
                     WHERE t.name = '${task}' GROUP BY i.state`);
   return Object.fromEntries(rows.map(([state, count]) => [state, Number(count)]));
 }
+
+/** Runs `cojudge judge eval` for `task` with a candidate `model` against the e2e fake endpoint. */
+export function judgeEval(task: string, model: string): string {
+  const endpoint = readFileSync(path.join(ROOT, 'target/e2e/fake-openai.out'), 'utf8').match(/http:\/\/\S+/)![0];
+  return cojudge(['judge', 'eval', '--task', task, '--model', model, '--openai-base-url', endpoint,
+                  '--judge-model', 'fake-judge']);
+}

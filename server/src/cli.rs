@@ -127,6 +127,8 @@ pub struct WorkerArgs {
     pub judge: crate::judge::JudgeArgs,
 }
 
+// Parsed once per run, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum JudgeCommand {
     /// Queue a task's items to be judged again under the current judge configuration (after a
@@ -150,6 +152,38 @@ pub enum JudgeCommand {
         /// Show what would be queued without changing anything.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Try a candidate judge (another model, mode, confidence method or prompt) on the task's
+    /// audit and golden items that humans reviewed, and print its agreement with them beside the
+    /// current judge's, in RecGPT's Table 9 format. The answers are stored (items are not
+    /// re-routed); the metrics page lists the run, and an admin can promote the candidate.
+    Eval {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        judge: crate::judge::JudgeArgs,
+        /// The task to evaluate on.
+        #[arg(long)]
+        task: String,
+        /// The candidate's model (default: the task's current judge model).
+        #[arg(long)]
+        model: Option<String>,
+        /// The candidate's mode: single or per_criterion.
+        #[arg(long)]
+        mode: Option<String>,
+        /// The candidate's confidence method: logprobs or self_consistency.
+        #[arg(long)]
+        confidence: Option<String>,
+        /// Samples for self-consistency.
+        #[arg(long)]
+        samples: Option<u32>,
+        /// A TOML file with `system` and/or `user` prompt templates, as in a task file's
+        /// [prompts] section.
+        #[arg(long)]
+        prompt: Option<PathBuf>,
+        /// At most this many items.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
     },
 }
 

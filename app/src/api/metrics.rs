@@ -6,6 +6,7 @@ use crate::domain::agreement::{
 };
 use crate::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Which verdicts the figures count.
@@ -117,6 +118,23 @@ pub struct AnnotatorAgreement {
     pub level: MeasurementLevel,
 }
 
+/// A candidate judge tried with `cojudge judge eval`. Its agreement is its configuration's, in
+/// `judge_configs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSummary {
+    pub id: i64,
+    pub judge_config: i64,
+    pub model: String,
+    pub mode: String,
+    pub confidence_method: String,
+    pub prompt_version: String,
+    /// Items the run judged, and how many of them failed.
+    pub items: i32,
+    pub errors: i32,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub promoted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Everything measured about a task's judge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskMetrics {
@@ -136,10 +154,12 @@ pub struct TaskMetrics {
     pub calibration: Calibration,
     /// Agreement between annotators, per criterion (all answers, whatever the sample).
     pub annotators: Vec<AnnotatorAgreement>,
+    /// Candidate judges tried on the task, newest first.
+    pub evaluations: Vec<EvaluationSummary>,
 }
 
 /// The figures for `task`.
-#[server(endpoint = "metrics/task")]
+#[server(endpoint = "metrics/task", input = Json)]
 pub async fn get_task_metrics(task: String, query: MetricsQuery) -> Result<TaskMetrics, AppError> {
     use crate::domain::Capability;
     use crate::server::{metrics, session, AppState};
@@ -178,4 +198,21 @@ pub async fn apply_threshold(
         db::task_settings::save(&state.pool, &task, based_on, &settings, &note, user.id).await
     };
     apply.await.map_err(AppError::with_status)
+}
+
+/// Makes the candidate of evaluation `evaluation_id` the task's judge (admins): its judge
+/// settings and prompts in a new rubric version, with an audit entry. Returns the new version.
+#[server(endpoint = "metrics/promote")]
+pub async fn promote_judge(
+    task: String,
+    based_on: i32,
+    evaluation_id: i64,
+) -> Result<i32, AppError> {
+    use crate::domain::Capability;
+    use crate::server::{db, session, AppState};
+    let user = session::require(Capability::Administer).await?;
+    let state = AppState::from_context()?;
+    db::task_settings::promote_judge(&state.pool, &task, based_on, evaluation_id, user.id)
+        .await
+        .map_err(AppError::with_status)
 }

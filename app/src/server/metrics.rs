@@ -122,6 +122,7 @@ pub async fn task_metrics(
             current_threshold: definition.routing.confidence_threshold,
         },
         annotators: annotator_agreement(pool, task_id, &definition).await?,
+        evaluations: db::agreement::evaluations(pool, task_id).await?,
     })
 }
 

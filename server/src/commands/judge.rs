@@ -1,4 +1,5 @@
-//! `cojudge judge rerun`: re-queue a task's items for the current judge configuration.
+//! `cojudge judge rerun`: re-queue a task's items for the current judge configuration;
+//! `cojudge judge eval`: try a candidate judge (see [`super::judge_eval`]).
 
 use crate::cli::JudgeCommand;
 use crate::database::Database;
@@ -6,14 +7,41 @@ use crate::judge::rerun::{rerun, RerunFilter};
 use anyhow::Context;
 
 pub async fn run(command: JudgeCommand) -> anyhow::Result<()> {
-    let JudgeCommand::Rerun {
-        database,
-        task,
-        batch,
-        states,
-        before,
-        dry_run,
-    } = command;
+    let (database, task, batch, states, before, dry_run) = match command {
+        JudgeCommand::Rerun {
+            database,
+            task,
+            batch,
+            states,
+            before,
+            dry_run,
+        } => (database, task, batch, states, before, dry_run),
+        JudgeCommand::Eval {
+            database,
+            judge,
+            task,
+            model,
+            mode,
+            confidence,
+            samples,
+            prompt,
+            limit,
+        } => {
+            let args = super::judge_eval::EvalArgs {
+                task,
+                model,
+                mode,
+                confidence,
+                samples,
+                prompt,
+                limit,
+            };
+            let db = Database::open(&database).await?;
+            let result = super::judge_eval::run(&db, &judge, args).await;
+            db.close().await;
+            return result;
+        }
+    };
     let db = Database::open(&database).await?;
     let result = async {
         let (task_id, _, _) = app::server::db::tasks::current_definition(&db.pool, &task)

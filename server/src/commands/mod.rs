@@ -4,6 +4,7 @@ mod db;
 mod demo;
 pub mod import;
 mod judge;
+mod judge_eval;
 pub(crate) mod serve;
 mod task;
 mod token;

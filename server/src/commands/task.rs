@@ -1,6 +1,6 @@
 //! `cojudge task import|export|list`: task definitions as TOML task files.
 
-mod parse;
+pub(crate) mod parse;
 mod render;
 mod schema;
 

@@ -73,6 +73,21 @@ pub struct Assessor {
 }
 
 impl Assessor {
+    /// An assessor on the configured endpoint with the deployment's default model; `None` when
+    /// no endpoint is configured.
+    pub fn connect(settings: &super::WorkerSettings) -> anyhow::Result<Option<Assessor>> {
+        let Some(endpoint) = &settings.endpoint else {
+            return Ok(None);
+        };
+        let limiter = std::sync::Arc::new(super::rate_limit::RateLimiter::new(settings.limits));
+        let http = super::http::ResilientHttp::new(settings.timeout, settings.retry, limiter)?;
+        Ok(Some(Assessor {
+            client: LlmClient::new(&endpoint.base_url, endpoint.api_key.as_ref(), http),
+            model: settings.default_model.clone(),
+            output_retries: settings.output_retries,
+        }))
+    }
+
     pub async fn assess(
         &self,
         task: &TaskDefinition,

@@ -10,11 +10,13 @@
 //! - [`queue`]: leases, recording judgments and routing decisions, back-off, failure
 //! - [`worker`]: the claiming loop with its heartbeat and graceful shutdown
 //! - [`rerun`]: re-queueing items for a new judge configuration
+//! - [`evaluate`]: trying a candidate configuration on the reviewed audit and golden items
 
 pub mod answer;
 pub mod assess;
 pub mod client;
 pub mod confidence;
+pub mod evaluate;
 pub mod http;
 pub mod prompt;
 pub mod queue;

@@ -7,7 +7,7 @@
 //! the item over can both finish without double-counting anything.
 
 use super::assess::{Assessment, Usage};
-use app::domain::RoutingDecision;
+use app::domain::{ConfidenceMethod, JudgeMode, RoutingDecision, TaskDefinition};
 use serde_json::{json, Value};
 use sqlx::{PgPool, Row};
 use std::time::Duration;
@@ -116,19 +116,7 @@ pub async fn record(
     routing: &RoutingDecision,
     latency: Duration,
 ) -> Result<Recorded, sqlx::Error> {
-    let (criteria, qualified, grade, confidence, error, usage) = match &outcome {
-        Outcome::Judged(assessment) => (
-            Some(criteria_json(assessment)),
-            Some(assessment.verdict.qualified),
-            Some(assessment.verdict.grade.as_str()),
-            assessment.overall_confidence,
-            None,
-            assessment.usage,
-        ),
-        Outcome::Unreadable { message, usage } => {
-            (None, None, None, None, Some(message.to_string()), *usage)
-        }
-    };
+    let columns = JudgmentColumns::of(&outcome);
     let auto = routing.route == app::domain::Route::Auto;
     let verdict_labels = match (&outcome, auto) {
         (Outcome::Judged(assessment), true) => Some(Value::Object(
@@ -176,16 +164,16 @@ pub async fn record(
     )
     .bind(item.id)
     .bind(provenance.judge_config_id)
-    .bind(&criteria)
-    .bind(qualified)
-    .bind(grade)
-    .bind(confidence)
-    .bind(&error)
-    .bind(usage.attempts.max(1) as i32)
-    .bind(usage.prompt_tokens as i32)
-    .bind(usage.completion_tokens as i32)
+    .bind(&columns.criteria)
+    .bind(columns.qualified)
+    .bind(columns.grade)
+    .bind(columns.confidence)
+    .bind(columns.error)
+    .bind(columns.usage.attempts.max(1) as i32)
+    .bind(columns.usage.prompt_tokens as i32)
+    .bind(columns.usage.completion_tokens as i32)
     .bind(latency.as_millis().min(i32::MAX as u128) as i32)
-    .bind(provenance.cost(&usage))
+    .bind(provenance.cost(&columns.usage))
     .bind(if auto { "auto" } else { "human" })
     .bind(routing.reason.as_str())
     .bind(routing.threshold)
@@ -201,6 +189,73 @@ pub async fn record(
         Some(_) => Recorded::Routed,
         None => Recorded::Stale,
     })
+}
+
+/// A judgment's columns, from an assessment or the reason its answers were unreadable.
+struct JudgmentColumns<'a> {
+    criteria: Option<Value>,
+    qualified: Option<bool>,
+    grade: Option<&'static str>,
+    confidence: Option<f64>,
+    error: Option<&'a str>,
+    usage: Usage,
+}
+
+impl<'a> JudgmentColumns<'a> {
+    fn of(outcome: &Outcome<'a>) -> JudgmentColumns<'a> {
+        match outcome {
+            Outcome::Judged(assessment) => JudgmentColumns {
+                criteria: Some(criteria_json(assessment)),
+                qualified: Some(assessment.verdict.qualified),
+                grade: Some(assessment.verdict.grade.as_str()),
+                confidence: assessment.overall_confidence,
+                error: None,
+                usage: assessment.usage,
+            },
+            Outcome::Unreadable { message, usage } => JudgmentColumns {
+                criteria: None,
+                qualified: None,
+                grade: None,
+                confidence: None,
+                error: Some(message),
+                usage: *usage,
+            },
+        }
+    }
+}
+
+/// Records a candidate judge's answer on an item (`cojudge judge eval`): a judgment with source
+/// `evaluation`, which neither routes the item nor touches its verdict. Idempotent per (item,
+/// configuration).
+pub async fn record_evaluation(
+    pool: &PgPool,
+    item_id: i64,
+    provenance: &Provenance,
+    outcome: Outcome<'_>,
+    latency: Duration,
+) -> Result<(), sqlx::Error> {
+    let columns = JudgmentColumns::of(&outcome);
+    sqlx::query(
+        "INSERT INTO judgments (item_id, judge_config_id, source, criteria, qualified, grade, confidence,
+                                error, attempts, prompt_tokens, completion_tokens, latency_ms, cost_usd)
+         VALUES ($1, $2, 'evaluation', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::float8::numeric)
+         ON CONFLICT (item_id, judge_config_id) DO NOTHING",
+    )
+    .bind(item_id)
+    .bind(provenance.judge_config_id)
+    .bind(&columns.criteria)
+    .bind(columns.qualified)
+    .bind(columns.grade)
+    .bind(columns.confidence)
+    .bind(columns.error)
+    .bind(columns.usage.attempts.max(1) as i32)
+    .bind(columns.usage.prompt_tokens as i32)
+    .bind(columns.usage.completion_tokens as i32)
+    .bind(latency.as_millis().min(i32::MAX as u128) as i32)
+    .bind(provenance.cost(&columns.usage))
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 fn criteria_json(assessment: &Assessment) -> Value {
@@ -325,6 +380,49 @@ pub struct JudgeConfigKey {
     pub confidence_method: &'static str,
 }
 
+impl JudgeConfigKey {
+    /// The configuration that judges `definition` (at `rubric_version`) with `model`.
+    pub fn for_task(
+        task_id: i64,
+        definition: &TaskDefinition,
+        rubric_version: i32,
+        model: &str,
+    ) -> JudgeConfigKey {
+        JudgeConfigKey {
+            task_id,
+            model: model.to_string(),
+            prompt_version: super::prompt::prompt_version(definition, rubric_version),
+            rubric_version,
+            mode: match definition.judge.mode {
+                JudgeMode::Single => "single",
+                JudgeMode::PerCriterion => "per_criterion",
+            },
+            confidence_method: match definition.judge.confidence {
+                ConfidenceMethod::Logprobs => "logprobs",
+                ConfidenceMethod::SelfConsistency => "self_consistency",
+            },
+        }
+    }
+}
+
+/// The id of the judge configuration `key`, if it was ever used.
+pub async fn find_judge_config(
+    pool: &PgPool,
+    key: &JudgeConfigKey,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM judge_configs
+         WHERE task_id = $1 AND model = $2 AND prompt_version = $3 AND mode = $4 AND confidence_method = $5",
+    )
+    .bind(key.task_id)
+    .bind(&key.model)
+    .bind(&key.prompt_version)
+    .bind(key.mode)
+    .bind(key.confidence_method)
+    .fetch_optional(pool)
+    .await
+}
+
 /// The id of the judge configuration (created when new), with `settings` recorded on creation.
 pub async fn judge_config(
     pool: &PgPool,
@@ -345,17 +443,9 @@ pub async fn judge_config(
     .bind(settings)
     .execute(pool)
     .await?;
-    sqlx::query_scalar(
-        "SELECT id FROM judge_configs
-         WHERE task_id = $1 AND model = $2 AND prompt_version = $3 AND mode = $4 AND confidence_method = $5",
-    )
-    .bind(key.task_id)
-    .bind(&key.model)
-    .bind(&key.prompt_version)
-    .bind(key.mode)
-    .bind(key.confidence_method)
-    .fetch_one(pool)
-    .await
+    find_judge_config(pool, key)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Extends the leases of the items this worker is still working on (its heartbeat).

@@ -6,15 +6,11 @@
 //! it stops claiming, lets in-flight calls finish for the grace period, then hands the rest back.
 
 use super::assess::{AssessError, Assessor};
-use super::client::LlmClient;
-use super::http::ResilientHttp;
-use super::prompt;
 use super::queue::{self, ClaimedItem, JudgeConfigKey, Outcome, Provenance};
-use super::rate_limit::RateLimiter;
 use super::settings::WorkerSettings;
 use crate::ingest::content::audit_digest;
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
-use app::domain::{ConfidenceMethod, JudgeMode, TaskDefinition};
+use app::domain::TaskDefinition;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::collections::{HashMap, VecDeque};
@@ -68,22 +64,15 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<WorkerReport> {
     let worker = Uuid::new_v4();
-    let assessor = match &settings.endpoint {
-        Some(endpoint) => {
-            let limiter = Arc::new(RateLimiter::new(settings.limits));
-            let http = ResilientHttp::new(settings.timeout, settings.retry, limiter)?;
-            tracing::info!(%worker, model = %settings.default_model, concurrency = settings.concurrency, "judge worker started");
-            Some(Assessor {
-                client: LlmClient::new(&endpoint.base_url, endpoint.api_key.as_ref(), http),
-                model: settings.default_model.clone(),
-                output_retries: settings.output_retries,
-            })
+    let assessor = Assessor::connect(&settings)?;
+    match &assessor {
+        Some(_) => {
+            tracing::info!(%worker, model = %settings.default_model, concurrency = settings.concurrency, "judge worker started")
         }
         None => {
-            tracing::warn!("no judge endpoint is configured (set OPENAI_BASE_URL): every item goes straight to humans with reason no_judge");
-            None
+            tracing::warn!("no judge endpoint is configured (set OPENAI_BASE_URL): every item goes straight to humans with reason no_judge")
         }
-    };
+    }
     let loop_pool = PgPoolOptions::new()
         .max_connections(2)
         .connect_lazy_with(pool.connect_options().as_ref().clone());
@@ -359,20 +348,7 @@ async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc
         .model
         .clone()
         .unwrap_or_else(|| context.settings.default_model.clone());
-    let config = JudgeConfigKey {
-        task_id: item.task_id,
-        model: model.clone(),
-        prompt_version: prompt::prompt_version(&definition, item.rubric_version),
-        rubric_version: item.rubric_version,
-        mode: match definition.judge.mode {
-            JudgeMode::Single => "single",
-            JudgeMode::PerCriterion => "per_criterion",
-        },
-        confidence_method: match definition.judge.confidence {
-            ConfidenceMethod::Logprobs => "logprobs",
-            ConfidenceMethod::SelfConsistency => "self_consistency",
-        },
-    };
+    let config = JudgeConfigKey::for_task(item.task_id, &definition, item.rubric_version, &model);
     let settings = serde_json::json!({
         "samples": definition.judge.samples,
         "output_retries": context.settings.output_retries,

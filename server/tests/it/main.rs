@@ -8,6 +8,7 @@ mod demo;
 mod harness;
 mod import;
 mod judge_crash;
+mod judge_eval;
 mod judge_rerun;
 mod judge_support;
 mod judge_worker;

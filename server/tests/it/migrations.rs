@@ -31,6 +31,7 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
             "iaa_units",
             "items",
             "judge_configs",
+            "judge_evaluations",
             "judgments",
             "review_slots",
             "routing_decisions",

@@ -1,6 +1,7 @@
 //! Reads the agreement counters (`agreement_cells`, `calibration_cells`, kept by triggers; see
 //! migration 0008): a few hundred rows per task however many verdicts it has.
 
+use crate::api::metrics::EvaluationSummary;
 use sqlx::PgPool;
 
 /// A judge configuration with reviewed items in the sample.
@@ -147,4 +148,52 @@ pub async fn annotator_units(
     .bind(task_id)
     .fetch_all(pool)
     .await
+}
+
+/// Candidate judges tried on `task_id` (`cojudge judge eval`), newest first.
+pub async fn evaluations(
+    pool: &PgPool,
+    task_id: i64,
+) -> Result<Vec<EvaluationSummary>, sqlx::Error> {
+    let rows: Vec<EvaluationRow> = sqlx::query_as(
+        "SELECT e.id, e.judge_config_id, c.model, c.mode, c.confidence_method, c.prompt_version,
+                e.items, e.errors, e.started_at, e.promoted_at
+         FROM judge_evaluations e JOIN judge_configs c ON c.id = e.judge_config_id
+         WHERE e.task_id = $1 ORDER BY e.id DESC LIMIT 50",
+    )
+    .bind(task_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(EvaluationRow::into_summary).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct EvaluationRow {
+    id: i64,
+    judge_config_id: i64,
+    model: String,
+    mode: String,
+    confidence_method: String,
+    prompt_version: String,
+    items: i32,
+    errors: i32,
+    started_at: chrono::DateTime<chrono::Utc>,
+    promoted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl EvaluationRow {
+    fn into_summary(self) -> EvaluationSummary {
+        EvaluationSummary {
+            id: self.id,
+            judge_config: self.judge_config_id,
+            model: self.model,
+            mode: self.mode,
+            confidence_method: self.confidence_method,
+            prompt_version: self.prompt_version,
+            items: self.items,
+            errors: self.errors,
+            started_at: self.started_at,
+            promoted_at: self.promoted_at,
+        }
+    }
 }

@@ -6,8 +6,9 @@ use super::tasks::{create_or_version, current_definition, ImportOutcome};
 use crate::api::task_settings::{
     AuditLine, EditableSettings, FlaggedAnswer, RubricVersion, TaskSettingsView,
 };
+use crate::domain::{JudgeSettings, PromptOverrides, TaskDefinition};
 use crate::AppError;
-use sqlx::{PgPool, Row};
+use sqlx::{PgPool, Postgres, Row, Transaction};
 
 /// Entries of the audit log, versions and flags shown at most.
 const LIST_LIMIT: i64 = 50;
@@ -91,6 +92,89 @@ pub async fn save(
     note: &str,
     user_id: i64,
 ) -> Result<i32, AppError> {
+    let note = if note.is_empty() {
+        "changed on the settings page"
+    } else {
+        note
+    };
+    let change = |definition: &TaskDefinition| {
+        let next = settings.apply_to(definition).map_err(AppError::Invalid)?;
+        let changed = changed_fields(&EditableSettings::of(definition), settings);
+        Ok((
+            next,
+            serde_json::json!({ "changed": changed, "note": note }),
+        ))
+    };
+    let (tx, version) =
+        new_version(pool, name, based_on, user_id, "task.settings", note, change).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Makes the candidate judge of evaluation `evaluation_id` the judge of task `name`: its judge
+/// settings and prompts in the task's next rubric version, an audit entry, and the evaluation
+/// marked as promoted.
+pub async fn promote_judge(
+    pool: &PgPool,
+    name: &str,
+    based_on: i32,
+    evaluation_id: i64,
+    user_id: i64,
+) -> Result<i32, AppError> {
+    let found: Option<(serde_json::Value, serde_json::Value)> = sqlx::query_as(
+        "SELECT e.judge, e.prompts FROM judge_evaluations e JOIN tasks t ON t.id = e.task_id
+         WHERE e.id = $1 AND t.name = $2",
+    )
+    .bind(evaluation_id)
+    .bind(name)
+    .fetch_optional(pool)
+    .await?;
+    let (judge, prompts) =
+        found.ok_or_else(|| AppError::NotFound(format!("Evaluation {evaluation_id}")))?;
+    let judge: JudgeSettings = serde_json::from_value(judge).map_err(|_| AppError::Internal)?;
+    let prompts: PromptOverrides =
+        serde_json::from_value(prompts).map_err(|_| AppError::Internal)?;
+    let note = format!("judge of evaluation {evaluation_id} promoted on the metrics page");
+    let change = |definition: &TaskDefinition| {
+        let mut next = definition.clone();
+        next.judge = judge.clone();
+        next.prompts = prompts.clone();
+        Ok((
+            next,
+            serde_json::json!({ "evaluation": evaluation_id, "judge": judge, "note": note }),
+        ))
+    };
+    let (mut tx, version) = new_version(
+        pool,
+        name,
+        based_on,
+        user_id,
+        "judge.promoted",
+        &note,
+        change,
+    )
+    .await?;
+    sqlx::query("UPDATE judge_evaluations SET promoted_at = now(), promoted_by = $2 WHERE id = $1")
+        .bind(evaluation_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Writes the next version of task `name` (refused unless the current one is still `based_on`)
+/// from what `change` makes of the current definition, with an audit entry `action` whose
+/// details are `change`'s plus the versions. The caller commits.
+async fn new_version<'p>(
+    pool: &'p PgPool,
+    name: &str,
+    based_on: i32,
+    user_id: i64,
+    action: &'static str,
+    note: &str,
+    change: impl FnOnce(&TaskDefinition) -> Result<(TaskDefinition, serde_json::Value), AppError>,
+) -> Result<(Transaction<'p, Postgres>, i32), AppError> {
     let mut tx = pool.begin().await?;
     let locked: Option<i32> =
         sqlx::query_scalar("SELECT current_rubric FROM tasks WHERE name = $1 FOR NO KEY UPDATE")
@@ -108,12 +192,7 @@ pub async fn save(
     let (_, _, definition) = current_definition(&mut *tx, name)
         .await?
         .ok_or(AppError::Internal)?;
-    let next = settings.apply_to(&definition).map_err(AppError::Invalid)?;
-    let note = if note.is_empty() {
-        "changed on the settings page"
-    } else {
-        note
-    };
+    let (next, mut details) = change(&definition)?;
     let version = match create_or_version(&mut tx, &next, note).await? {
         ImportOutcome::Versioned { version, .. } => version,
         ImportOutcome::Unchanged { .. } => {
@@ -127,25 +206,20 @@ pub async fn save(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    let changed = changed_fields(&EditableSettings::of(&definition), settings);
+    details["from_version"] = current.into();
+    details["to_version"] = version.into();
     audit::record(
         &mut tx,
         Entry {
             actor: Actor::User(user_id),
-            action: "task.settings",
+            action,
             target_type: "task",
             target_id: name.to_string(),
-            details: serde_json::json!({
-                "from_version": current,
-                "to_version": version,
-                "changed": changed,
-                "note": note,
-            }),
+            details,
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(version)
+    Ok((tx, version))
 }
 
 /// Top-level paths whose values differ, e.g. `routing.audit_rate`, `criteria[1]`.

@@ -86,14 +86,25 @@ pub fn parse(text: &str) -> Result<TaskDefinition, Vec<Problem>> {
 
 /// Prompt overrides may only use the placeholders the judge fills in.
 fn placeholder_problems(definition: &TaskDefinition) -> Vec<Problem> {
+    placeholders(&definition.prompts)
+        .into_iter()
+        .map(|(path, message)| Problem::at(path, message))
+        .collect()
+}
+
+/// What is wrong with `prompts`' placeholders, one line each (`prompts.user: unknown …`).
+pub(crate) fn prompt_problems(prompts: &app::domain::PromptOverrides) -> Vec<String> {
+    placeholders(prompts)
+        .into_iter()
+        .map(|(path, message)| format!("{path}: {message}"))
+        .collect()
+}
+
+fn placeholders(prompts: &app::domain::PromptOverrides) -> Vec<(&'static str, String)> {
     use crate::judge::prompt::{unknown_placeholders, SYSTEM_PLACEHOLDERS, USER_PLACEHOLDERS};
     [
-        (
-            "prompts.system",
-            &definition.prompts.system,
-            SYSTEM_PLACEHOLDERS,
-        ),
-        ("prompts.user", &definition.prompts.user, USER_PLACEHOLDERS),
+        ("prompts.system", &prompts.system, SYSTEM_PLACEHOLDERS),
+        ("prompts.user", &prompts.user, USER_PLACEHOLDERS),
     ]
     .into_iter()
     .filter_map(|(path, text, known)| Some((path, text.as_deref()?, known)))
@@ -101,7 +112,7 @@ fn placeholder_problems(definition: &TaskDefinition) -> Vec<Problem> {
         unknown_placeholders(text, known)
             .into_iter()
             .map(move |name| {
-                Problem::at(
+                (
                     path,
                     format!(
                         "unknown placeholder {{{{ {name} }}}} (known: {})",

@@ -5,6 +5,7 @@
 
 mod agreement_table;
 mod calibration;
+mod evaluations;
 mod format;
 mod slices;
 
@@ -14,6 +15,7 @@ use crate::domain::Capability;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use agreement_table::{AgreementTable, AnnotatorTable, ConfusionMatrices};
 use calibration::CalibrationSection;
+use evaluations::Evaluations;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -86,6 +88,13 @@ fn MetricsBody(
 ) -> impl IntoView {
     let user = use_context::<CurrentUser>();
     let can_apply = user.is_some_and(|u| u.role.can(Capability::Administer));
+    let annotators = view! {
+        <section class="card">
+            <h2>"Agreement between annotators"</h2>
+            <p class="muted small">"Every standing answer on items two or more people answered, whatever the sample above. 1 is perfect agreement, 0 what chance would give."</p>
+            <AnnotatorTable rows=data.annotators.clone()/>
+        </section>
+    };
     let Some(config) = data.judge_config.clone() else {
         return view! {
             <p class="notice info" data-testid="no-metrics">
@@ -94,6 +103,7 @@ fn MetricsBody(
                     Sample::AllReviewed => "No item of this task has both a judgment and a human verdict yet.",
                 }}
             </p>
+            {annotators}
         }
         .into_any();
     };
@@ -124,10 +134,16 @@ fn MetricsBody(
             applied/>
         <SliceTables data=data.clone() query/>
         <section class="card">
-            <h2>"Agreement between annotators"</h2>
-            <p class="muted small">"Every standing answer on items two or more people answered, whatever the sample above. 1 is perfect agreement, 0 what chance would give."</p>
-            <AnnotatorTable rows=data.annotators.clone()/>
+            <h2>"Candidate judges"</h2>
+            <Evaluations
+                task=data.task.clone()
+                rubric_version=data.rubric_version
+                evaluations=data.evaluations.clone()
+                configs=data.judge_configs.clone()
+                can_promote=can_apply
+                changed=applied/>
         </section>
+        {annotators}
     }
     .into_any()
 }
