@@ -128,7 +128,7 @@ pub async fn record(
         )),
         _ => None,
     };
-    let recorded: Option<i64> = sqlx::query_scalar(
+    let query = sqlx::query_scalar(
         "WITH item AS (
              SELECT id FROM items WHERE id = $1 AND state = 'judging' FOR UPDATE),
          inserted AS (
@@ -161,30 +161,19 @@ pub async fn record(
                           judge_not_before = NULL, updated_at = now()
          WHERE id IN (SELECT id FROM item)
          RETURNING id",
-    )
-    .bind(item.id)
-    .bind(provenance.judge_config_id)
-    .bind(&columns.criteria)
-    .bind(columns.qualified)
-    .bind(columns.grade)
-    .bind(columns.confidence)
-    .bind(columns.error)
-    .bind(columns.usage.attempts.max(1) as i32)
-    .bind(columns.usage.prompt_tokens as i32)
-    .bind(columns.usage.completion_tokens as i32)
-    .bind(latency.as_millis().min(i32::MAX as u128) as i32)
-    .bind(provenance.cost(&columns.usage))
-    .bind(if auto { "auto" } else { "human" })
-    .bind(routing.reason.as_str())
-    .bind(routing.threshold)
-    .bind(routing.audit_draw)
-    .bind(routing.annotations_required as i32)
-    .bind(verdict_labels)
-    .bind(provenance.rubric_version)
-    .bind(if auto { "done" } else { "human_review" })
-    .bind(item.task_id)
-    .fetch_optional(pool)
-    .await?;
+    );
+    let recorded: Option<i64> = bind_judgment(query, item.id, provenance, &columns, latency)
+        .bind(if auto { "auto" } else { "human" })
+        .bind(routing.reason.as_str())
+        .bind(routing.threshold)
+        .bind(routing.audit_draw)
+        .bind(routing.annotations_required as i32)
+        .bind(verdict_labels)
+        .bind(provenance.rubric_version)
+        .bind(if auto { "done" } else { "human_review" })
+        .bind(item.task_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(match recorded {
         Some(_) => Recorded::Routed,
         None => Recorded::Stale,
@@ -235,27 +224,41 @@ pub async fn record_evaluation(
     latency: Duration,
 ) -> Result<(), sqlx::Error> {
     let columns = JudgmentColumns::of(&outcome);
-    sqlx::query(
+    let query = sqlx::query_scalar(
         "INSERT INTO judgments (item_id, judge_config_id, source, criteria, qualified, grade, confidence,
                                 error, attempts, prompt_tokens, completion_tokens, latency_ms, cost_usd)
          VALUES ($1, $2, 'evaluation', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::float8::numeric)
-         ON CONFLICT (item_id, judge_config_id) DO NOTHING",
-    )
-    .bind(item_id)
-    .bind(provenance.judge_config_id)
-    .bind(&columns.criteria)
-    .bind(columns.qualified)
-    .bind(columns.grade)
-    .bind(columns.confidence)
-    .bind(columns.error)
-    .bind(columns.usage.attempts.max(1) as i32)
-    .bind(columns.usage.prompt_tokens as i32)
-    .bind(columns.usage.completion_tokens as i32)
-    .bind(latency.as_millis().min(i32::MAX as u128) as i32)
-    .bind(provenance.cost(&columns.usage))
-    .execute(pool)
-    .await?;
+         ON CONFLICT (item_id, judge_config_id) DO NOTHING
+         RETURNING id",
+    );
+    let _: Option<i64> = bind_judgment(query, item_id, provenance, &columns, latency)
+        .fetch_optional(pool)
+        .await?;
     Ok(())
+}
+
+/// Binds `$1`–`$12` of a judgment insert: item, configuration, the judgment's columns, latency
+/// and cost.
+fn bind_judgment<'q, T>(
+    query: sqlx::query::QueryScalar<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>,
+    item_id: i64,
+    provenance: &Provenance,
+    columns: &JudgmentColumns<'q>,
+    latency: Duration,
+) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments> {
+    query
+        .bind(item_id)
+        .bind(provenance.judge_config_id)
+        .bind(columns.criteria.clone())
+        .bind(columns.qualified)
+        .bind(columns.grade)
+        .bind(columns.confidence)
+        .bind(columns.error)
+        .bind(columns.usage.attempts.max(1) as i32)
+        .bind(columns.usage.prompt_tokens as i32)
+        .bind(columns.usage.completion_tokens as i32)
+        .bind(latency.as_millis().min(i32::MAX as u128) as i32)
+        .bind(provenance.cost(&columns.usage))
 }
 
 fn criteria_json(assessment: &Assessment) -> Value {
