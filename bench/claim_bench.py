@@ -74,7 +74,7 @@ LABEL_STUDIO = ("Label Studio, measured on this machine (from the issue): p50 17
 # `db::review::CLAIM_CTES` after a `task` CTE, then the card's columns): renew a slot the person
 # already holds, or else lease the next open one, and read the item to show. For EXPLAIN, with
 # literals (a custom plan) or with parameters as sqlx sends them (a generic plan).
-APP_CLAIM_SQL = """WITH task AS (SELECT id FROM tasks WHERE name = {task_name}),
+APP_CLAIM_SQL = """WITH task AS (SELECT id FROM tasks WHERE name = {task_name} AND archived_at IS NULL),
 held AS (
     UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => {secs})
     WHERE id = (SELECT id FROM review_slots
@@ -610,7 +610,7 @@ class Bench:
             md.write("Claim queries, EXPLAIN (ANALYZE, BUFFERS), rolled back:\n\n")
             for row_phase, name, execution, buffers, plan in self.explains:
                 md.write(f"- {name}, {row_phase}: {execution:.3f} ms, {buffers}; {scans(plan)}\n")
-            md.write("\n| table | phase | live rows | dead rows | open-slot index | vacuums | analyzes |\n"
+            md.write("\n| table | phase | live rows (estimate) | dead rows | free-slot index | vacuums | analyzes |\n"
                      "|---|---|---:|---:|---:|---:|---:|\n")
             for row_phase, table, live, dead, index_mb, vacuums, analyzes in self.tables:
                 md.write(f"| {table} | {row_phase} | {live:,} | {dead:,} | {index_mb:.1f} MB | {vacuums} | {analyzes} |\n")

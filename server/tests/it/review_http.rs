@@ -446,6 +446,27 @@ async fn each_queue_is_open_only_to_the_roles_that_work_on_it() {
 }
 
 #[tokio::test]
+async fn an_unknown_or_archived_task_has_no_queue() {
+    let app = spawn_app().await;
+    items_for_humans(&app.pool, 1, 1).await;
+    let client = people(&app, "ann", 1, Role::Annotator).await.remove(0);
+    async fn claim(app: &TestApp, client: &reqwest::Client, task: &str) -> u16 {
+        let form = [("task", task), ("purpose", "annotate"), ("holding", "")];
+        post_form(app, client, "next", &form)
+            .await
+            .status()
+            .as_u16()
+    }
+    assert_eq!(claim(&app, &client, "no-such-task").await, 404);
+    assert_eq!(claim(&app, &client, "tag").await, 200);
+    sqlx::query("UPDATE tasks SET archived_at = now() WHERE name = 'tag'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(claim(&app, &client, "tag").await, 404);
+}
+
+#[tokio::test]
 async fn my_work_counts_answers_golden_accuracy_and_agreement_with_verdicts() {
     let app = spawn_app().await;
     // Two golden items (golden label `pass` on relevance) and K=2 for everything.

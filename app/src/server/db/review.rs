@@ -50,7 +50,9 @@ impl TaskRef<'_> {
     fn cte(self) -> &'static str {
         match self {
             TaskRef::Id(_) => "task AS (SELECT $2::bigint AS id)",
-            TaskRef::Name(_) => "task AS (SELECT id FROM tasks WHERE name = $2::text)",
+            TaskRef::Name(_) => {
+                "task AS (SELECT id FROM tasks WHERE name = $2::text AND archived_at IS NULL)"
+            }
         }
     }
 }
