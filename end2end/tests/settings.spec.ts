@@ -57,6 +57,9 @@ test('My work counts what the annotator answered today', async ({ page }) => {
     await expect(page.locator(`[data-testid="review-item"][data-external-id="${id}"]`)).toHaveCount(0);
   }
   await expect(page.getByTestId('queue-empty')).toBeVisible();
+  // Answers are saved in the background; My work reads what is saved when it opens.
+  await expect.poll(() => sql(`SELECT count(*) FROM annotations a JOIN items i ON i.id = a.item_id
+                               JOIN tasks t ON t.id = i.task_id WHERE t.name = '${task}'`)).toEqual([['2']]);
   await page.getByRole('link', { name: 'My work' }).click();
   const row = page.locator(`[data-testid="work-row"][data-task="${task}"]`);
   await expect(row.getByTestId('today')).toHaveText('2');
