@@ -41,6 +41,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Import generated artifacts (JSON Lines or CSV; plain, gzip or zstd) into a task.
     Import(ImportArgs),
+    /// Export final verdicts as a training dataset (verdicts, sft, preference, listwise,
+    /// judge-sft) in JSON Lines, CSV or Parquet, with a manifest; or reproduce a snapshot.
+    Export(ExportArgs),
     /// Run a judge worker: judge queued items with the LLM and route them (runs until SIGTERM).
     Worker(WorkerArgs),
     /// Manage the LLM judge's work.
@@ -112,8 +115,22 @@ pub struct ServeArgs {
     /// separate `cojudge worker` processes do the judging.
     #[arg(long, env = "COJUDGE_EMBEDDED_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub embedded_worker: bool,
+    /// Run export jobs (from the REST API and the Export page) inside this process.
+    #[arg(long, env = "COJUDGE_EXPORT_RUNNER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub export_runner: bool,
+    #[command(flatten)]
+    pub exports: ExportDirArgs,
     #[command(flatten)]
     pub judge: crate::judge::JudgeArgs,
+}
+
+/// Where export jobs write their files.
+#[derive(Debug, Clone, Args)]
+pub struct ExportDirArgs {
+    /// Directory for the files of export jobs, one sub-directory per export. Web and worker
+    /// processes on several hosts must share it (a shared volume).
+    #[arg(long, env = "COJUDGE_EXPORT_DIR", default_value = ".cojudge/exports")]
+    pub export_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -123,6 +140,11 @@ pub struct WorkerArgs {
     /// Exit once no item is waiting or being judged (for batch runs), instead of waiting for more.
     #[arg(long)]
     pub exit_when_empty: bool,
+    /// Also run export jobs.
+    #[arg(long, env = "COJUDGE_EXPORT_RUNNER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub export_runner: bool,
+    #[command(flatten)]
+    pub exports: ExportDirArgs,
     #[command(flatten)]
     pub judge: crate::judge::JudgeArgs,
 }
@@ -221,6 +243,86 @@ pub struct ImportArgs {
     /// Overwrite items whose content changed, as long as no human has worked on them.
     #[arg(long)]
     pub replace: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Directory for the data files and manifest.json (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Re-run a recorded export (its id) against the same database state and check that every
+    /// file is byte-identical to the recorded manifest. Takes no other export options.
+    #[arg(long, conflicts_with_all = ["task", "shape"])]
+    pub snapshot: Option<i64>,
+    /// The task to export.
+    #[arg(long, required_unless_present = "snapshot")]
+    pub task: Option<String>,
+    /// verdicts, sft, preference, listwise or judge-sft.
+    #[arg(long, required_unless_present = "snapshot")]
+    pub shape: Option<app::domain::ExportShape>,
+    /// jsonl, csv or parquet.
+    #[arg(long, default_value = "jsonl")]
+    pub format: app::domain::ExportFormat,
+    /// Verdicts given at or after this time (RFC 3339, or a date: 2026-11-01).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Verdicts given before this time (RFC 3339, or a date).
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// all, human (annotators or adjudicators) or judge (auto-accepted).
+    #[arg(long, default_value = "all")]
+    pub provenance: app::domain::ProvenanceFilter,
+    /// Items whose judge confidence is at least this.
+    #[arg(long)]
+    pub min_judge_confidence: Option<f64>,
+    #[arg(long)]
+    pub generator_version: Option<String>,
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Verdicts given under this rubric version.
+    #[arg(long)]
+    pub rubric_version: Option<i32>,
+    /// Share of items (contexts, for preference and listwise) in a validation file, by a hash
+    /// of the item: an item keeps its side across exports.
+    #[arg(long, default_value_t = 0.0)]
+    pub validation_fraction: f64,
+    /// preference: at most this many pairs per context.
+    #[arg(long)]
+    pub max_pairs_per_context: Option<u32>,
+    /// judge-sft: rebalance to this share of the rarer class (e.g. 0.3).
+    #[arg(long)]
+    pub rebalance_target: Option<f64>,
+    /// judge-sft: add human labels of the rarer class from before --since.
+    #[arg(long, requires = "rebalance_target")]
+    pub augment_minority: bool,
+    /// judge-sft: downsample the majority class, favouring recent labels.
+    #[arg(long, requires = "rebalance_target")]
+    pub downsample_majority: bool,
+    /// judge-sft: a label's sampling weight halves every this many days of age.
+    #[arg(long, default_value_t = 30.0)]
+    pub half_life_days: f64,
+    /// judge-sft: seed of the downsampling draw.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Overwrite files of the same names in --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// An RFC 3339 time, or a date (midnight UTC).
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|date| {
+            date.and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc()
+        })
+        .map_err(|_| format!("`{text}` is not a date (2026-11-01) or an RFC 3339 time"))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod commands;
 pub mod database;
 pub mod demo;
+pub mod export;
 pub mod ingest;
 pub mod judge;
 pub mod postgres;

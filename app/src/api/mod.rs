@@ -2,6 +2,7 @@
 //! server; the browser build gets a client stub that calls them over HTTP.
 
 pub mod auth;
+pub mod exports;
 pub mod metrics;
 pub mod my_work;
 pub mod review;

@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod api_token;
 pub mod email;
+pub mod export;
 pub mod item_state;
 pub mod label_scale;
 pub mod role;
@@ -16,6 +17,10 @@ pub mod verdict;
 
 pub use api_token::{TokenSecret, TokenStatus};
 pub use email::Email;
+pub use export::{
+    ExportFilters, ExportFormat, ExportShape, ExportSpec, ProvenanceFilter, Rebalance, SpecError,
+    EXPORT_SCHEMA_VERSION,
+};
 pub use item_state::ItemState;
 pub use label_scale::{Label, LabelScale, ScaleKind};
 pub use role::{Capability, Role};

@@ -2,6 +2,7 @@
 
 mod db;
 mod demo;
+mod export;
 pub mod import;
 mod judge;
 mod judge_eval;
@@ -35,6 +36,7 @@ async fn run_simple(command: Command) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::demo(args).await,
         Command::Import(_) => unreachable!("handled in run"),
+        Command::Export(args) => export::export(args).await,
         Command::Worker(args) => worker::worker(args).await,
         Command::Judge(command) => judge::run(command).await,
         Command::User(command) => user::run(command).await,

@@ -46,6 +46,7 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
             lease: std::time::Duration::from_secs(args.review_lease_secs),
             undo_window: std::time::Duration::from_secs(args.undo_secs),
         },
+        export_dir: args.exports.export_dir.clone(),
     };
     crate::web::sessions::spawn_expired_session_cleanup(db.pool.clone());
     let router = build_router(db.pool.clone(), &config);
@@ -68,6 +69,13 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
             stop.clone().cancelled_owned(),
         ))
     });
+    let exports = args.export_runner.then(|| {
+        tokio::spawn(crate::export::jobs::run_jobs(
+            db.pool.clone(),
+            args.exports.export_dir.clone(),
+            stop.clone().cancelled_owned(),
+        ))
+    });
     println!("cojudge is running at {public_url} (Ctrl-C to stop)");
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(stop.clone().cancelled_owned())
@@ -76,6 +84,9 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!("web server stopped");
     if let Some(worker) = worker {
         worker.await.context("the judge worker panicked")??;
+    }
+    if let Some(exports) = exports {
+        exports.await.context("the export runner panicked")??;
     }
     Ok(served?)
 }

@@ -17,7 +17,19 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
             _ = worker::queue_empty(pool), if exit_when_empty => {}
         }
     };
+    let exports_stop = tokio_util::sync::CancellationToken::new();
+    let exports = args.export_runner.then(|| {
+        tokio::spawn(crate::export::jobs::run_jobs(
+            db.pool.clone(),
+            args.exports.export_dir.clone(),
+            exports_stop.clone().cancelled_owned(),
+        ))
+    });
     let result = worker::run(db.pool.clone(), settings, stop).await;
+    exports_stop.cancel();
+    if let Some(exports) = exports {
+        exports.await??;
+    }
     db.close().await;
     let report = result?;
     println!(

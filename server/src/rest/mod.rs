@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod docs_page;
 pub mod error;
+pub mod exports;
 pub mod items;
 pub mod metrics;
 pub mod openapi;
@@ -20,6 +21,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/whoami", get(whoami::whoami))
         .route("/api/v1/items", post(items::import_items))
         .route("/api/v1/tasks/{task}/metrics", get(metrics::task_metrics))
+        .route(
+            "/api/v1/exports",
+            post(exports::start_export).get(exports::list_exports),
+        )
+        .route("/api/v1/exports/{id}", get(exports::get_export))
+        .route(
+            "/api/v1/exports/{id}/files/{name}",
+            get(exports::download_file),
+        )
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/docs", get(docs_page::docs_page))
 }

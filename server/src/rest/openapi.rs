@@ -10,14 +10,23 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "cojudge REST API",
-        description = "Bulk import of generated artifacts, judge metrics, and tokens for scripts. Authenticate with `Authorization: Bearer cjt_…` (create tokens with `cojudge token create` or on the Tokens page). Errors are JSON: `{\"error\": {\"code\", \"message\", \"details\"}}` with a stable `code`."
+        description = "Bulk import of generated artifacts, judge metrics, dataset exports, and tokens for scripts. Authenticate with `Authorization: Bearer cjt_…` (create tokens with `cojudge token create` or on the Tokens page). Errors are JSON: `{\"error\": {\"code\", \"message\", \"details\"}}` with a stable `code`."
     ),
-    paths(super::items::import_items, super::metrics::task_metrics, super::whoami::whoami),
+    paths(
+        super::items::import_items,
+        super::metrics::task_metrics,
+        super::exports::start_export,
+        super::exports::list_exports,
+        super::exports::get_export,
+        super::exports::download_file,
+        super::whoami::whoami
+    ),
     components(schemas(ImportReport, LineError, Conflict, super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerToken),
     tags(
         (name = "items", description = "Generated artifacts to judge"),
         (name = "metrics", description = "How well the judge agrees with humans"),
+        (name = "exports", description = "Labelled datasets for training"),
         (name = "tokens", description = "API tokens"),
     )
 )]

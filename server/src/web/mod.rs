@@ -2,6 +2,7 @@
 //! cross-origin protection, security headers and health endpoints.
 
 pub mod csrf;
+pub mod export_files;
 pub mod health;
 pub mod router;
 pub mod security_headers;

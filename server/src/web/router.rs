@@ -29,6 +29,8 @@ pub struct WebConfig {
     pub max_import_bytes: u64,
     /// Review holds and the undo window.
     pub review: app::server::ReviewSettings,
+    /// Where export jobs keep their files (served for download).
+    pub export_dir: PathBuf,
 }
 
 impl WebConfig {
@@ -60,6 +62,10 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route(
+            "/exports/{id}/files/{name}",
+            get(super::export_files::download),
+        )
         .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
@@ -72,6 +78,9 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
             _,
         >(provide_state, shell))
         .with_state(state)
+        .layer(axum::Extension(crate::export::download::ExportFiles {
+            dir: config.export_dir.clone(),
+        }))
         .layer(axum::Extension(crate::rest::items::ImportLimits {
             max_body_bytes: config.max_import_bytes,
         }))

@@ -68,12 +68,15 @@ pub async fn migrated_pool() -> (PgPool, SecretString) {
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
+    /// The export directory the app serves downloads from (removed with the app).
+    pub exports: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub async fn spawn_app() -> TestApp {
     let (pool, _) = migrated_pool().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let exports = std::sync::Arc::new(tempfile::tempdir().unwrap());
     let config = WebConfig {
         addr,
         public_url: format!("http://{addr}").parse().unwrap(),
@@ -81,12 +84,14 @@ pub async fn spawn_app() -> TestApp {
         session_hours: 12,
         max_import_bytes: 1_000_000,
         review: app::server::ReviewSettings::default(),
+        export_dir: exports.path().to_path_buf(),
     };
     let router = build_router(pool.clone(), &config);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         address: format!("http://{addr}"),
         pool,
+        exports,
     }
 }
 

@@ -5,6 +5,8 @@ mod accounts;
 mod cli;
 mod csrf;
 mod demo;
+mod export;
+mod export_support;
 mod harness;
 mod import;
 mod judge_crash;

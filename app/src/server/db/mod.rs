@@ -3,6 +3,7 @@
 
 pub mod agreement;
 pub mod audit;
+pub mod exports;
 pub mod my_work;
 pub mod review;
 pub mod review_card;

@@ -1,0 +1,184 @@
+//! `/api/v1/exports`: start an export job, follow it, download its files. Trainer and admin
+//! tokens only. The job runs in a background runner; the request only records it.
+
+use super::auth::ApiCaller;
+use super::error::ApiError;
+use crate::export::download::{file_response, ExportFiles, Unavailable};
+use app::api::exports::{spec_problems, ExportRecord};
+use app::domain::{ExportSpec, Role};
+use app::server::db::exports::{self, Requester};
+use app::server::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+const ROLES: &[Role] = &[Role::Admin, Role::Trainer];
+
+/// Starts an export job. The body is an export spec: `task`, `shape` (`verdicts`, `sft`,
+/// `preference`, `listwise`, `judge-sft`), `format` (`jsonl`, `csv`, `parquet`), optional
+/// `filters` (`since`, `until`, `provenance`, `min_judge_confidence`, `generator_version`,
+/// `batch`, `rubric_version`), `validation_fraction`, `max_pairs_per_context` and, for
+/// judge-sft, `rebalance` (`target_minority_share`, `augment_minority`,
+/// `downsample_majority`, `half_life_days`, `seed`). Answers 202 with the export's record;
+/// poll `GET /api/v1/exports/{id}` until `state` is `done`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exports",
+    tag = "exports",
+    request_body(content = Object, description = "The export spec"),
+    responses(
+        (status = 202, description = "The export is queued", body = Object),
+        (status = 400, description = "The spec is not valid (each problem names its field)", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
+        (status = 404, description = "No such task", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn start_export(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ExportRecord>), ApiError> {
+    caller.require_role(ROLES)?;
+    let spec: ExportSpec = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::bad_request(
+            "invalid_spec",
+            format!("The body is not an export spec: {error}"),
+        )
+    })?;
+    spec_problems(&spec)
+        .map_err(|error| ApiError::bad_request("invalid_spec", error.to_string()))?;
+    let created = exports::create(&state.pool, &spec, Requester::Token(caller.token_id))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::not_found("not_found", format!("Task `{}` was not found.", spec.task))
+        })?;
+    let record = exports::get(&state.pool, created.id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal("a new export vanished"))?;
+    Ok((StatusCode::ACCEPTED, Json(record)))
+}
+
+/// The query of the list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only this task's exports.
+    pub task: Option<String>,
+    /// At most this many, newest first (default 50, at most 500).
+    pub limit: Option<i64>,
+}
+
+/// Recent exports, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports",
+    tag = "exports",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Exports, newest first", body = Object),
+        (status = 400, description = "The limit is out of range", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_exports(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Vec<ExportRecord>>, ApiError> {
+    caller.require_role(ROLES)?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            "limit must be between 1 and 500",
+        ));
+    }
+    exports::list(&state.pool, params.task.as_deref(), limit)
+        .await
+        .map(Json)
+        .map_err(ApiError::internal)
+}
+
+async fn record(state: &AppState, id: i64) -> Result<ExportRecord, ApiError> {
+    exports::get(&state.pool, id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("not_found", format!("Export {id} was not found.")))
+}
+
+/// An export's state, progress and, once done, its manifest (files with rows and sha256).
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/{id}",
+    tag = "exports",
+    params(("id" = i64, Path, description = "The export's id")),
+    responses(
+        (status = 200, description = "The export", body = Object),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
+        (status = 404, description = "No such export", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_export(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<ExportRecord>, ApiError> {
+    caller.require_role(ROLES)?;
+    record(&state, id).await.map(Json)
+}
+
+/// Downloads one file of a finished export (streamed; `X-Checksum-Sha256` carries its hash).
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/{id}/files/{name}",
+    tag = "exports",
+    params(
+        ("id" = i64, Path, description = "The export's id"),
+        ("name" = String, Path, description = "A file name from the manifest"),
+    ),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
+        (status = 404, description = "No such export or file", body = super::error::ErrorBody),
+        (status = 409, description = "The export is not finished", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn download_file(
+    State(state): State<AppState>,
+    Extension(files): Extension<ExportFiles>,
+    caller: ApiCaller,
+    Path((id, name)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    caller.require_role(ROLES)?;
+    let record = record(&state, id).await?;
+    file_response(&files, &record, &name)
+        .await
+        .map_err(|why| unavailable(id, &name, why))
+}
+
+/// The REST error for a file that cannot be served.
+pub fn unavailable(id: i64, name: &str, why: Unavailable) -> ApiError {
+    match why {
+        Unavailable::NotReady(message) => ApiError::new(StatusCode::CONFLICT, "not_ready", message),
+        Unavailable::NoSuchFile => ApiError::not_found(
+            "not_found",
+            format!("Export {id} has no file named `{name}`."),
+        ),
+        Unavailable::Missing => ApiError::not_found(
+            "file_missing",
+            format!("The file `{name}` of export {id} is not in this server's export directory."),
+        ),
+    }
+}
