@@ -50,3 +50,16 @@ ensure_chromium() {
   say "installing Chromium from Debian's packages (for the browser tests)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
+
+# The Python the export test reads exported files with (pyarrow, Hugging Face datasets, pandas
+# from PyPI), in target/export-venv; reinstalled when the requirements change.
+ensure_export_python() {
+  local venv="$ROOT/target/export-venv" requirements="$ROOT/scripts/export-check-requirements.txt"
+  if [ ! -x "$venv/bin/python" ] || [ "$requirements" -nt "$venv/.installed" ]; then
+    say "installing pyarrow, datasets and pandas from PyPI into target/export-venv (once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    touch "$venv/.installed"
+  fi
+  export COJUDGE_EXPORT_PYTHON="$venv/bin/python"
+}

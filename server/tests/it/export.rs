@@ -748,3 +748,55 @@ async fn export_jobs_run_in_the_background_and_are_downloaded_over_rest() {
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 401);
     runner.abort();
 }
+
+/// The Python with pyarrow, datasets and pandas (scripts/test installs it).
+fn export_python() -> std::path::PathBuf {
+    let python = std::env::var_os("COJUDGE_EXPORT_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::harness::workspace_target().join("export-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test, which installs pyarrow, datasets and pandas into \
+         target/export-venv (or set COJUDGE_EXPORT_PYTHON)",
+        python.display()
+    );
+    python
+}
+
+#[tokio::test]
+async fn exports_load_in_pyarrow_pandas_and_hugging_face_datasets() {
+    let (pool, _) = migrated_pool().await;
+    seed(&pool).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for shape in ExportShape::ALL {
+        for format in ExportFormat::ALL {
+            let dir = out.path().join(format!("{shape}-{format}"));
+            std::fs::create_dir(&dir).unwrap();
+            let mut asked = spec(shape, format);
+            // Two files each (train and validation) for the shapes with enough rows.
+            if matches!(shape, ExportShape::Verdicts | ExportShape::JudgeSft) {
+                asked.validation_fraction = 0.5;
+            }
+            run(&pool, &asked, &dir).await;
+            dirs.push(dir);
+        }
+    }
+    let script = crate::harness::workspace_target().join("../scripts/check-export.py");
+    let checked = std::process::Command::new(export_python())
+        .arg(script)
+        .args(&dirs)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // Every file of every shape and format was read.
+    assert!(
+        report.lines().filter(|l| l.starts_with("ok ")).count() >= 15,
+        "{report}"
+    );
+}
