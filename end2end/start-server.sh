@@ -9,7 +9,7 @@ bin=target/release/cojudge
 fake=target/release/fake-openai
 [ -x "$bin" ] || { echo "build first: scripts/build" >&2; exit 1; }
 [ -x "$fake" ] || cargo build --release -p fake-openai
-export COJUDGE_DATA_DIR=target/e2e
+export COJUDGE_DATA_DIR=target/e2e COJUDGE_EXPORT_DIR=target/e2e/exports
 unset DATABASE_URL
 "$bin" db destroy >/dev/null
 "$bin" db start >/dev/null

@@ -28,10 +28,12 @@ fn account_menu(user: Option<crate::api::auth::CurrentUser>) -> impl IntoView {
     user.map(|user| {
         let is_admin = user.role.can(Capability::Administer);
         let annotates = user.role.can(Capability::Annotate);
+        let exports = user.role.can(Capability::ManageData);
         view! {
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Tasks"</A>
                 {annotates.then(|| view! { <A href="/me">"My work"</A> })}
+                {exports.then(|| view! { <A href="/exports">"Export"</A> })}
                 {is_admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/tokens">"Tokens"</A> })}
             </nav>
             <div class="account">

@@ -3,8 +3,9 @@
 use super::auth::RequireCapability;
 use super::layout::Layout;
 use super::pages::{
-    admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, home::HomePage,
-    login::LoginPage, metrics::MetricsPage, my_work::MyWorkPage, task_settings::TaskSettingsPage,
+    admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, export::ExportPage,
+    home::HomePage, login::LoginPage, metrics::MetricsPage, my_work::MyWorkPage,
+    task_settings::TaskSettingsPage,
 };
 use super::review::ReviewPage;
 use crate::api::review::ReviewPurpose;
@@ -68,6 +69,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/tasks/:task/metrics")
                     view=|| view! { <Layout><RequireCapability capability=Capability::ViewMetrics><MetricsPage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/exports")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::ManageData><ExportPage/></RequireCapability></Layout> }
                     ssr=SsrMode::Async
                 />
                 <Route

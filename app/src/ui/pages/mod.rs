@@ -3,6 +3,7 @@
 pub mod admin_tokens;
 pub mod admin_users;
 pub mod errors;
+pub mod export;
 pub mod home;
 pub mod login;
 pub mod metrics;
