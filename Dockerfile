@@ -114,13 +114,15 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --uid 10001 --user-group \
-        --home-dir /app --no-create-home --shell /usr/sbin/nologin cojudge
+        --home-dir /app --no-create-home --shell /usr/sbin/nologin cojudge \
+ && mkdir -p /data/exports && chown cojudge:cojudge /data/exports
 
 COPY --from=builder /out/cojudge /usr/local/bin/cojudge
 COPY --from=builder /out/site /app/site
 
 # Without DATABASE_URL the binary would start a Postgres of its own: always set it here.
 ENV COJUDGE_SITE_ROOT=/app/site \
+    COJUDGE_EXPORT_DIR=/data/exports \
     COJUDGE_HOST=0.0.0.0 \
     COJUDGE_PORT=3000 \
     RUST_LOG=info

@@ -58,7 +58,13 @@ pub async fn run_jobs(
         }
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = listener.recv() => {}
+            heard = listener.recv() => {
+                if let Err(error) = heard {
+                    // The database is away: the listener reconnects on the next call.
+                    tracing::warn!(%error, "export runner lost its database connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
             _ = tokio::time::sleep(POLL) => {}
         }
     }

@@ -6,11 +6,11 @@
 use super::columns::{Kind, Schema};
 use super::files::FileEntry;
 use super::rebalance::RebalanceReport;
-use super::source::VerdictRow;
+use super::source::Verdict;
 use app::domain::ExportSpec;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -76,26 +76,67 @@ pub struct LabelDistribution {
     pub rubric_versions: BTreeSet<i32>,
 }
 
-impl LabelDistribution {
-    pub fn add(&mut self, row: &VerdictRow) -> anyhow::Result<()> {
-        self.items += 1;
-        if row.qualified {
-            self.qualified += 1;
-        } else {
-            self.not_qualified += 1;
+/// Counts items as they are written. Verdicts repeat a handful of label combinations, so each
+/// distinct combination is counted as text and parsed once, at the end.
+#[derive(Debug, Default)]
+pub struct DistributionCounter {
+    /// (qualified, grade, provenance, rubric version) → items; a few dozen at most.
+    outcomes: Vec<((bool, String, String, i32), u64)>,
+    labels: HashMap<String, u64>,
+}
+
+impl DistributionCounter {
+    pub fn add(&mut self, row: &Verdict<'_>) {
+        let same = |(qualified, grade, provenance, version): &(bool, String, String, i32)| {
+            *qualified == row.qualified
+                && grade == row.grade
+                && provenance == row.provenance
+                && *version == row.rubric_version
+        };
+        match self.outcomes.iter_mut().find(|(outcome, _)| same(outcome)) {
+            Some((_, count)) => *count += 1,
+            None => self.outcomes.push((
+                (
+                    row.qualified,
+                    row.grade.to_string(),
+                    row.provenance.to_string(),
+                    row.rubric_version,
+                ),
+                1,
+            )),
         }
-        *self.grades.entry(row.grade.clone()).or_default() += 1;
-        *self.provenance.entry(row.provenance.clone()).or_default() += 1;
-        let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels)?;
-        for (criterion, label) in labels {
-            *self
-                .criteria
-                .entry(criterion)
-                .or_default()
-                .entry(label)
-                .or_default() += 1;
+        match self.labels.get_mut(row.labels) {
+            Some(count) => *count += 1,
+            None => {
+                self.labels.insert(row.labels.to_string(), 1);
+            }
         }
-        self.rubric_versions.insert(row.rubric_version);
-        Ok(())
+    }
+
+    pub fn finish(self) -> anyhow::Result<LabelDistribution> {
+        let mut distribution = LabelDistribution::default();
+        for ((qualified, grade, provenance, rubric_version), count) in self.outcomes {
+            distribution.items += count;
+            if qualified {
+                distribution.qualified += count;
+            } else {
+                distribution.not_qualified += count;
+            }
+            *distribution.grades.entry(grade).or_default() += count;
+            *distribution.provenance.entry(provenance).or_default() += count;
+            distribution.rubric_versions.insert(rubric_version);
+        }
+        for (text, count) in self.labels {
+            let labels: BTreeMap<String, String> = serde_json::from_str(&text)?;
+            for (criterion, label) in labels {
+                *distribution
+                    .criteria
+                    .entry(criterion)
+                    .or_default()
+                    .entry(label)
+                    .or_default() += count;
+            }
+        }
+        Ok(distribution)
     }
 }

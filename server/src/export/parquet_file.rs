@@ -13,7 +13,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -21,6 +21,13 @@ use std::sync::Arc;
 const BATCH_ROWS: usize = 8192;
 /// Rows per row group: bounds what the writer keeps in memory.
 const ROW_GROUP_ROWS: usize = 65_536;
+/// Text columns with a different value on (almost) every row.
+const UNIQUE_TEXT: [&str; 4] = [
+    "external_id",
+    "context_key",
+    "chosen_external_id",
+    "rejected_external_id",
+];
 
 pub struct ParquetWriter {
     writer: ArrowWriter<HashingFile>,
@@ -112,10 +119,19 @@ impl ParquetWriter {
             })
             .collect();
         let arrow_schema = Arc::new(ArrowSchema::new(fields));
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        // Dictionaries only for the short, repetitive text columns (grade, provenance, model…):
+        // on JSON and ids they cost time and are abandoned anyway. Statistics per column chunk.
+        let mut properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
             .set_max_row_group_size(ROW_GROUP_ROWS)
-            .build();
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_dictionary_enabled(false);
+        for column in &schema.columns {
+            if column.kind == Kind::Text && !UNIQUE_TEXT.contains(&column.name) {
+                properties = properties.set_column_dictionary_enabled(column.name.into(), true);
+            }
+        }
+        let properties = properties.build();
         let writer = ArrowWriter::try_new(out, arrow_schema.clone(), Some(properties))?;
         Ok(ParquetWriter {
             writer,

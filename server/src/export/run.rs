@@ -5,14 +5,15 @@
 
 use super::columns::Schema;
 use super::files::{FileEntry, FileSet};
-use super::manifest::{column_entries, LabelDistribution, Manifest};
+use super::manifest::{column_entries, DistributionCounter, LabelDistribution, Manifest};
 use super::prompt::generator_system;
 use super::rebalance::{rebalance, RebalanceReport};
 use super::shapes::{self, Output, Shape};
-use super::source::{Extras, Selection, VerdictRow};
+use super::source::{Extras, Selection, Verdict};
 use app::domain::{ExportShape, ExportSpec, TaskDefinition, EXPORT_SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,7 +111,7 @@ fn build_shape(spec: &ExportSpec, task: &TaskRubrics) -> Box<dyn Shape> {
 
 /// What the writer thread receives: batches, then `End` if every row was read.
 enum Message {
-    Rows(Vec<VerdictRow>),
+    Rows(Vec<PgRow>),
     End,
 }
 
@@ -129,8 +130,8 @@ fn write_rows(
     loop {
         match receiver.blocking_recv() {
             Some(Message::Rows(rows)) => {
-                for row in rows {
-                    shape.push(row, &mut out)?;
+                for row in &rows {
+                    shape.push(&Verdict::from_row(row)?, &mut out)?;
                 }
             }
             Some(Message::End) => break,
@@ -141,7 +142,7 @@ fn write_rows(
     shape.finish(&mut out)?;
     Ok(Written {
         files: out.files.finish()?,
-        distribution: out.distribution,
+        distribution: out.distribution.finish()?,
         schema: shape.schema().clone(),
     })
 }
@@ -192,7 +193,7 @@ pub async fn run(
     )?;
     let out = Output {
         files,
-        distribution: LabelDistribution::default(),
+        distribution: DistributionCounter::default(),
         validation_fraction: spec.validation_fraction,
     };
     let (sender, receiver) = mpsc::channel(4);

@@ -7,23 +7,106 @@
 
 use app::domain::{ExportFilters, ProvenanceFilter};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgArguments;
-use sqlx::query::QueryAs;
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Postgres, Row, Transaction};
 
-/// One final verdict with its item, as every shape starts from it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// One final verdict with its item, as every shape starts from it, borrowed from the row the
+/// database sent (no copy of the context and output).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict<'r> {
+    pub item_id: i64,
+    pub external_id: &'r str,
+    /// JSON text.
+    pub context: &'r str,
+    /// JSON text.
+    pub output: &'r str,
+    pub generator_model: Option<&'r str>,
+    pub generator_version: Option<&'r str>,
+    pub batch: Option<&'r str>,
+    /// criterion → label, JSON text.
+    pub labels: &'r str,
+    pub qualified: bool,
+    pub grade: &'r str,
+    pub provenance: &'r str,
+    pub rubric_version: i32,
+    pub judge_confidence: Option<f64>,
+    pub judge_model: Option<&'r str>,
+    pub judge_prompt_version: Option<&'r str>,
+    pub human_annotations: i64,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: DateTime<Utc>,
+    /// md5 of the context's canonical JSON: outputs for the same context share it.
+    pub context_key: Option<&'r str>,
+    /// The deciding person's rationale (judge-sft only).
+    pub rationale: Option<&'r str>,
+}
+
+impl<'r> Verdict<'r> {
+    /// Reads a row of [`Selection::verdict_sql`] by position (its column order).
+    pub fn from_row(row: &'r PgRow) -> sqlx::Result<Verdict<'r>> {
+        Ok(Verdict {
+            item_id: row.try_get(0)?,
+            external_id: row.try_get(1)?,
+            context: row.try_get(2)?,
+            output: row.try_get(3)?,
+            generator_model: row.try_get(4)?,
+            generator_version: row.try_get(5)?,
+            batch: row.try_get(6)?,
+            labels: row.try_get(7)?,
+            qualified: row.try_get(8)?,
+            grade: row.try_get(9)?,
+            provenance: row.try_get(10)?,
+            rubric_version: row.try_get(11)?,
+            judge_confidence: row.try_get(12)?,
+            judge_model: row.try_get(13)?,
+            judge_prompt_version: row.try_get(14)?,
+            human_annotations: row.try_get(15)?,
+            created_at: row.try_get(16)?,
+            decided_at: row.try_get(17)?,
+            context_key: row.try_get(18)?,
+            rationale: row.try_get(19)?,
+        })
+    }
+
+    /// An owned copy, for shapes that keep a context's rows until the context is complete.
+    pub fn to_owned_row(&self) -> VerdictRow {
+        let owned = |text: Option<&str>| text.map(String::from);
+        VerdictRow {
+            item_id: self.item_id,
+            external_id: self.external_id.into(),
+            context: self.context.into(),
+            output: self.output.into(),
+            generator_model: owned(self.generator_model),
+            generator_version: owned(self.generator_version),
+            batch: owned(self.batch),
+            labels: self.labels.into(),
+            qualified: self.qualified,
+            grade: self.grade.into(),
+            provenance: self.provenance.into(),
+            rubric_version: self.rubric_version,
+            judge_confidence: self.judge_confidence,
+            judge_model: owned(self.judge_model),
+            judge_prompt_version: owned(self.judge_prompt_version),
+            human_annotations: self.human_annotations,
+            created_at: self.created_at,
+            decided_at: self.decided_at,
+            context_key: owned(self.context_key),
+            rationale: owned(self.rationale),
+        }
+    }
+}
+
+/// A [`Verdict`] that owns its text.
+#[derive(Debug, Clone, PartialEq)]
 pub struct VerdictRow {
     pub item_id: i64,
     pub external_id: String,
-    /// JSON text.
     pub context: String,
-    /// JSON text.
     pub output: String,
     pub generator_model: Option<String>,
     pub generator_version: Option<String>,
     pub batch: Option<String>,
-    /// criterion → label, JSON text.
     pub labels: String,
     pub qualified: bool,
     pub grade: String,
@@ -35,10 +118,35 @@ pub struct VerdictRow {
     pub human_annotations: i64,
     pub created_at: DateTime<Utc>,
     pub decided_at: DateTime<Utc>,
-    /// md5 of the context's canonical JSON: outputs for the same context share it.
     pub context_key: Option<String>,
-    /// The deciding person's rationale (judge-sft only).
     pub rationale: Option<String>,
+}
+
+impl VerdictRow {
+    pub fn as_verdict(&self) -> Verdict<'_> {
+        Verdict {
+            item_id: self.item_id,
+            external_id: &self.external_id,
+            context: &self.context,
+            output: &self.output,
+            generator_model: self.generator_model.as_deref(),
+            generator_version: self.generator_version.as_deref(),
+            batch: self.batch.as_deref(),
+            labels: &self.labels,
+            qualified: self.qualified,
+            grade: &self.grade,
+            provenance: &self.provenance,
+            rubric_version: self.rubric_version,
+            judge_confidence: self.judge_confidence,
+            judge_model: self.judge_model.as_deref(),
+            judge_prompt_version: self.judge_prompt_version.as_deref(),
+            human_annotations: self.human_annotations,
+            created_at: self.created_at,
+            decided_at: self.decided_at,
+            context_key: self.context_key.as_deref(),
+            rationale: self.rationale.as_deref(),
+        }
+    }
 }
 
 /// A candidate for judge training data, before rebalancing.
@@ -70,26 +178,38 @@ pub struct Extras {
     pub rationale: bool,
 }
 
-const FROM_WHERE: &str = r#"
-  FROM items i
-  JOIN verdicts v ON v.item_id = i.id
+/// The judgment that routed the item: the judge verdict's own, else the latest routing decision's.
+const JUDGE_JOIN: &str = r#"
   LEFT JOIN LATERAL (
       SELECT j.confidence, jc.model, jc.prompt_version
         FROM judgments j JOIN judge_configs jc ON jc.id = j.judge_config_id
        WHERE j.id = COALESCE(v.judgment_id,
                 (SELECT rd.judgment_id FROM routing_decisions rd
                   WHERE rd.item_id = i.id ORDER BY rd.id DESC LIMIT 1))
-  ) judge ON true
+  ) judge ON true"#;
+
+const FILTERS: &str = r#"
  WHERE i.task_id = $1
    AND v.updated_at <= $2
    AND ($3::timestamptz IS NULL OR v.updated_at >= $3)
    AND ($4::timestamptz IS NULL OR v.updated_at < $4)
    AND ($5 = 'all' OR ($5 = 'judge') = (v.provenance = 'judge'))
-   AND ($6::float8 IS NULL OR judge.confidence >= $6)
    AND ($7::text IS NULL OR i.generator_version = $7)
    AND ($8::text IS NULL OR i.batch = $8)
    AND ($9::int IS NULL OR v.rubric_version = $9)
    AND ($10::bigint[] IS NULL OR i.id = ANY($10))"#;
+
+/// `FROM … WHERE …` of every statement, binding $1–$10. The judgment is joined only when the
+/// statement reads it or filters on its confidence ($6), since looking it up is most of the
+/// cost of counting.
+fn from_where(with_judge: bool) -> String {
+    let (join, confidence) = if with_judge {
+        (JUDGE_JOIN, "($6::float8 IS NULL OR judge.confidence >= $6)")
+    } else {
+        ("", "$6::float8 IS NULL")
+    };
+    format!("\n  FROM items i\n  JOIN verdicts v ON v.item_id = i.id{join}{FILTERS}\n   AND {confidence}")
+}
 
 const VERDICT_COLUMNS: &str = r#"
 SELECT i.id AS item_id, i.external_id, i.context::text AS context, i.output::text AS output,
@@ -101,6 +221,29 @@ SELECT i.id AS item_id, i.external_id, i.context::text AS context, i.output::tex
          WHERE a.item_id = i.id AND a.counted AND a.retracted_at IS NULL AND NOT a.skipped)
            AS human_annotations,
        i.created_at, v.updated_at AS decided_at"#;
+
+/// Binds a selection's $1–$10 to a `Query` or a `QueryAs`.
+macro_rules! bind_selection {
+    ($selection:expr, $query:expr, $since:expr) => {{
+        let selection = $selection;
+        // Items chosen by rebalancing were already chosen inside the window.
+        let until = selection
+            .filters
+            .until
+            .filter(|_| selection.items.is_none());
+        $query
+            .bind(selection.task_id)
+            .bind(selection.as_of)
+            .bind($since.filter(|_| selection.items.is_none()))
+            .bind(until)
+            .bind(selection.provenance())
+            .bind(selection.filters.min_judge_confidence)
+            .bind(selection.filters.generator_version.as_deref())
+            .bind(selection.filters.batch.as_deref())
+            .bind(selection.filters.rubric_version)
+            .bind(selection.items)
+    }};
+}
 
 impl Selection<'_> {
     fn provenance(&self) -> &'static str {
@@ -117,24 +260,13 @@ impl Selection<'_> {
         query: QueryAs<'q, Postgres, O, PgArguments>,
         since: Option<DateTime<Utc>>,
     ) -> QueryAs<'q, Postgres, O, PgArguments> {
-        // Items chosen by rebalancing were already chosen inside the window.
-        let until = self.filters.until.filter(|_| self.items.is_none());
-        query
-            .bind(self.task_id)
-            .bind(self.as_of)
-            .bind(since.filter(|_| self.items.is_none()))
-            .bind(until)
-            .bind(self.provenance())
-            .bind(self.filters.min_judge_confidence)
-            .bind(self.filters.generator_version.as_deref())
-            .bind(self.filters.batch.as_deref())
-            .bind(self.filters.rubric_version)
-            .bind(self.items)
+        bind_selection!(self, query, since)
     }
 
     /// How many verdicts the selection holds.
     pub async fn count(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<i64> {
-        let sql = format!("SELECT count(*){FROM_WHERE}");
+        let with_judge = self.filters.min_judge_confidence.is_some();
+        let sql = format!("SELECT count(*){}", from_where(with_judge));
         let (count,): (i64,) = self
             .bind(sqlx::query_as(&sql), self.filters.since)
             .fetch_one(&mut **tx)
@@ -152,8 +284,9 @@ impl Selection<'_> {
         let sql = format!(
             "SELECT i.id AS item_id, v.qualified, v.updated_at AS decided_at,
                     ($11::timestamptz IS NULL OR v.updated_at >= $11) AS in_window
-                    {FROM_WHERE}
-              ORDER BY i.id"
+                    {}
+              ORDER BY i.id",
+            from_where(self.filters.min_judge_confidence.is_some())
         );
         let since = self.filters.since;
         self.bind(sqlx::query_as(&sql), since.filter(|_| !include_older))
@@ -184,12 +317,14 @@ impl Selection<'_> {
         };
         format!(
             "{VERDICT_COLUMNS}, {context_key} AS context_key, {rationale} AS rationale
-             {FROM_WHERE} ORDER BY {order}"
+             {} ORDER BY {order}",
+            from_where(true)
         )
     }
 
-    /// Binds the selection to [`Selection::verdict_sql`].
-    pub fn verdicts<'q>(&'q self, sql: &'q str) -> QueryAs<'q, Postgres, VerdictRow, PgArguments> {
-        self.bind(sqlx::query_as(sql), self.filters.since)
+    /// Binds the selection to [`Selection::verdict_sql`]; rows are read with
+    /// [`Verdict::from_row`].
+    pub fn verdicts<'q>(&'q self, sql: &'q str) -> Query<'q, Postgres, PgArguments> {
+        bind_selection!(self, sqlx::query(sql), self.filters.since)
     }
 }

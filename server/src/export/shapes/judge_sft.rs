@@ -6,7 +6,7 @@
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Message, Schema};
 use crate::export::json_lines::write_string;
-use crate::export::source::VerdictRow;
+use crate::export::source::Verdict;
 use crate::judge::prompt;
 use app::domain::{Criterion, JudgeMode, TaskDefinition};
 use std::collections::BTreeMap;
@@ -67,7 +67,7 @@ impl Shape for JudgeSft {
         &self.schema
     }
 
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()> {
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
         let task = self.rubrics.get(&row.rubric_version).ok_or_else(|| {
             anyhow::anyhow!(
                 "item {} was judged under rubric version {}, which does not exist",
@@ -75,11 +75,11 @@ impl Shape for JudgeSft {
                 row.rubric_version
             )
         })?;
-        let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels)?;
-        let context: serde_json::Value = serde_json::from_str(&row.context)?;
-        let output: serde_json::Value = serde_json::from_str(&row.output)?;
+        let labels: BTreeMap<String, String> = serde_json::from_str(row.labels)?;
+        let context: serde_json::Value = serde_json::from_str(row.context)?;
+        let output: serde_json::Value = serde_json::from_str(row.output)?;
         let prompt_version = prompt::prompt_version(task, row.rubric_version);
-        let rationale = row.rationale.as_deref().unwrap_or("");
+        let rationale = row.rationale.unwrap_or("");
         let all: Vec<&Criterion> = task.criteria.iter().collect();
         let asked: Vec<(Option<&str>, Vec<&Criterion>)> = match task.judge.mode {
             JudgeMode::Single => vec![(None, all)],
@@ -88,7 +88,7 @@ impl Shape for JudgeSft {
                 .map(|criterion| (Some(criterion.name.as_str()), vec![criterion]))
                 .collect(),
         };
-        let validation = out.is_validation(&row.external_id);
+        let validation = out.is_validation(row.external_id);
         for (criterion, criteria) in asked {
             let rendered = prompt::render(task, &criteria, &context, &output);
             let messages = [
@@ -100,18 +100,19 @@ impl Shape for JudgeSft {
                 validation,
                 &[
                     Cell::Int(row.item_id),
-                    Cell::Text(&row.external_id),
+                    Cell::Text(row.external_id),
                     Cell::text(criterion),
                     Cell::Messages(&messages),
-                    Cell::Labels(&row.labels),
+                    Cell::Labels(row.labels),
                     Cell::Bool(row.qualified),
-                    Cell::Text(&row.provenance),
+                    Cell::Text(row.provenance),
                     Cell::Int(i64::from(row.rubric_version)),
                     Cell::Text(&prompt_version),
                     Cell::Time(row.decided_at),
                 ],
             )?;
         }
-        out.distribution.add(&row)
+        out.distribution.add(row);
+        Ok(())
     }
 }

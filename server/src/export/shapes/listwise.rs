@@ -4,7 +4,7 @@
 use super::{best_first, ContextGroups, Output, Shape};
 use crate::export::columns::{column, Cell, Kind, RankedOutput, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::VerdictRow;
+use crate::export::source::{Verdict, VerdictRow};
 
 pub struct Listwise {
     schema: Schema,
@@ -51,7 +51,7 @@ impl Listwise {
             ],
         )?;
         for row in &rows {
-            out.distribution.add(row)?;
+            out.distribution.add(&row.as_verdict());
         }
         Ok(())
     }
@@ -82,7 +82,7 @@ impl Shape for Listwise {
         &self.schema
     }
 
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()> {
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
         if let Some((key, rows)) = self.groups.push(row) {
             self.write_context(&key, rows, out)?;
         }

@@ -10,14 +10,14 @@ pub mod verdicts;
 
 use super::columns::Schema;
 use super::files::FileSet;
-use super::manifest::LabelDistribution;
-use super::source::VerdictRow;
+use super::manifest::DistributionCounter;
+use super::source::{Verdict, VerdictRow};
 use super::split;
 
 /// Where a shape writes.
 pub struct Output {
     pub files: FileSet,
-    pub distribution: LabelDistribution,
+    pub distribution: DistributionCounter,
     pub validation_fraction: f64,
 }
 
@@ -31,7 +31,7 @@ impl Output {
 /// A dataset shape.
 pub trait Shape: Send {
     fn schema(&self) -> &Schema;
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()>;
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()>;
     /// Writes what is still buffered (the last context of a grouped shape).
     fn finish(&mut self, _out: &mut Output) -> anyhow::Result<()> {
         Ok(())
@@ -47,17 +47,17 @@ pub struct ContextGroups {
 
 impl ContextGroups {
     /// Adds a row; the previous context's rows when this one starts a new context.
-    pub fn push(&mut self, row: VerdictRow) -> Option<(String, Vec<VerdictRow>)> {
-        let key = row.context_key.clone().unwrap_or_default();
-        let done = if self.key.as_ref() != Some(&key) {
+    pub fn push(&mut self, row: &Verdict<'_>) -> Option<(String, Vec<VerdictRow>)> {
+        let key = row.context_key.unwrap_or_default();
+        let done = if self.key.as_deref() != Some(key) {
             self.take()
         } else {
             None
         };
         if self.key.is_none() {
-            self.key = Some(key);
+            self.key = Some(key.to_string());
         }
-        self.rows.push(row);
+        self.rows.push(row.to_owned_row());
         done
     }
 

@@ -5,7 +5,7 @@
 use super::{best_first, ContextGroups, Output, Shape};
 use crate::export::columns::{column, Cell, Kind, Message, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::VerdictRow;
+use crate::export::source::{Verdict, VerdictRow};
 
 pub struct Preference {
     schema: Schema,
@@ -79,7 +79,7 @@ impl Preference {
             used.extend([good.item_id, bad.item_id]);
         }
         for row in rows.iter().filter(|row| used.contains(&row.item_id)) {
-            out.distribution.add(row)?;
+            out.distribution.add(&row.as_verdict());
         }
         Ok(())
     }
@@ -90,7 +90,7 @@ impl Shape for Preference {
         &self.schema
     }
 
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()> {
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
         if let Some((key, rows)) = self.groups.push(row) {
             self.write_context(&key, rows, out)?;
         }

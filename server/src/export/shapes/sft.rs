@@ -4,7 +4,7 @@
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Message, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::VerdictRow;
+use crate::export::source::Verdict;
 
 pub struct Sft {
     schema: Schema,
@@ -36,25 +36,26 @@ impl Shape for Sft {
         &self.schema
     }
 
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()> {
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
         if !row.qualified {
             return Ok(());
         }
-        let mut messages = generator_input(&self.system, &row.context);
-        messages.push(Message::new("assistant", row.output.as_str()));
-        let validation = out.is_validation(&row.external_id);
+        let mut messages = generator_input(&self.system, row.context);
+        messages.push(Message::new("assistant", row.output));
+        let validation = out.is_validation(row.external_id);
         out.files.write(
             validation,
             &[
                 Cell::Int(row.item_id),
-                Cell::Text(&row.external_id),
+                Cell::Text(row.external_id),
                 Cell::Messages(&messages),
-                Cell::Text(&row.grade),
-                Cell::Text(&row.provenance),
-                Cell::text(row.generator_version.as_deref()),
+                Cell::Text(row.grade),
+                Cell::Text(row.provenance),
+                Cell::text(row.generator_version),
                 Cell::Int(i64::from(row.rubric_version)),
             ],
         )?;
-        out.distribution.add(&row)
+        out.distribution.add(row);
+        Ok(())
     }
 }

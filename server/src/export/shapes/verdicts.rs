@@ -4,7 +4,7 @@
 
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Schema};
-use crate::export::source::VerdictRow;
+use crate::export::source::Verdict;
 
 pub struct Verdicts {
     schema: Schema,
@@ -48,32 +48,33 @@ impl Shape for Verdicts {
         &self.schema
     }
 
-    fn push(&mut self, row: VerdictRow, out: &mut Output) -> anyhow::Result<()> {
-        let validation = out.is_validation(&row.external_id);
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
+        let validation = out.is_validation(row.external_id);
         out.files.write(
             validation,
             &[
                 Cell::Int(row.item_id),
-                Cell::Text(&row.external_id),
+                Cell::Text(row.external_id),
                 Cell::Text(&self.task),
-                Cell::Json(&row.context),
-                Cell::Json(&row.output),
-                Cell::text(row.generator_model.as_deref()),
-                Cell::text(row.generator_version.as_deref()),
-                Cell::text(row.batch.as_deref()),
-                Cell::Labels(&row.labels),
+                Cell::Json(row.context),
+                Cell::Json(row.output),
+                Cell::text(row.generator_model),
+                Cell::text(row.generator_version),
+                Cell::text(row.batch),
+                Cell::Labels(row.labels),
                 Cell::Bool(row.qualified),
-                Cell::Text(&row.grade),
-                Cell::Text(&row.provenance),
+                Cell::Text(row.grade),
+                Cell::Text(row.provenance),
                 Cell::float(row.judge_confidence),
-                Cell::text(row.judge_model.as_deref()),
-                Cell::text(row.judge_prompt_version.as_deref()),
+                Cell::text(row.judge_model),
+                Cell::text(row.judge_prompt_version),
                 Cell::Int(row.human_annotations),
                 Cell::Int(i64::from(row.rubric_version)),
                 Cell::Time(row.created_at),
                 Cell::Time(row.decided_at),
             ],
         )?;
-        out.distribution.add(&row)
+        out.distribution.add(row);
+        Ok(())
     }
 }
