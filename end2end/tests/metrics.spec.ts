@@ -2,7 +2,7 @@
 // agreement, and an admin applies the recommended routing threshold in one click.
 import { test, expect } from '@playwright/test';
 import { hydrated, signIn } from './helpers';
-import { addItems, addPerson, judgeEval, makeTask, sql } from './workbench';
+import { addItems, addPerson, humanVerdicts, judgeEval, makeTask, sql } from './workbench';
 
 test('answers given by keyboard show up as judge agreement on golden items', async ({ page, browser }) => {
   const task = makeTask({ annotationsPerAuditItem: 1 });
@@ -51,12 +51,7 @@ test('an admin applies the recommended threshold: a new rubric version and an au
   const task = makeTask({ auditRate: 1 });
   addItems(task, 100, { confidence: 0.93 });
   const admin = addPerson('admin');
-  sql(`INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, decided_by, rubric_version)
-       SELECT j.item_id, jsonb_object_agg(c.key, c.value ->> 'label'), true, 'S', 'human',
-              (SELECT id FROM users WHERE email = '${admin.email}'), 1
-       FROM judgments j JOIN items i ON i.id = j.item_id JOIN tasks t ON t.id = i.task_id,
-            jsonb_each(j.criteria) c
-       WHERE t.name = '${task}' GROUP BY j.item_id`);
+  humanVerdicts(task, admin);
   await signIn(page, admin);
   await expect(page).toHaveURL(/\/$/);
   await page.goto(`/tasks/${task}/metrics`);
@@ -94,12 +89,7 @@ test('an admin promotes a candidate judge tried with `cojudge judge eval`', asyn
   const task = makeTask({ auditRate: 1 });
   addItems(task, 5, { confidence: 0.93 });
   const admin = addPerson('admin');
-  sql(`INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, decided_by, rubric_version)
-       SELECT j.item_id, jsonb_object_agg(c.key, c.value ->> 'label'), true, 'S', 'human',
-              (SELECT id FROM users WHERE email = '${admin.email}'), 1
-       FROM judgments j JOIN items i ON i.id = j.item_id JOIN tasks t ON t.id = i.task_id,
-            jsonb_each(j.criteria) c
-       WHERE t.name = '${task}' GROUP BY j.item_id`);
+  humanVerdicts(task, admin);
   const printed = judgeEval(task, 'candidate-e2e');
   expect(printed).toContain('5 items judged by the candidate');
   expect(printed).toMatch(/^overall\s+candidate candidate-e2e/m);
@@ -115,4 +105,19 @@ test('an admin promotes a candidate judge tried with `cojudge judge eval`', asyn
   await expect(row).toContainText('promoted');
   expect(sql(`SELECT r.definition #>> '{judge,model}' FROM rubrics r JOIN tasks t ON t.id = r.task_id
               AND r.version = t.current_rubric WHERE t.name = '${task}'`)).toEqual([['candidate-e2e']]);
+});
+
+test('a task whose judge drifted this week is flagged on its card, linking to its metrics', async ({ page }) => {
+  // Every confident item audited; humans failed all 30 items the judge passed.
+  const task = makeTask({ auditRate: 1 });
+  addItems(task, 30, { confidence: 0.93 });
+  const reviewer = addPerson('reviewer');
+  humanVerdicts(task, reviewer, { agree: false });
+  await signIn(page, reviewer);
+  await expect(page).toHaveURL(/\/$/);
+  const badge = page.locator(`[data-testid="task-card"][data-task="${task}"]`).getByTestId('drift-badge');
+  await expect(badge).toContainText('agreed on 0.0% of 30 verdicts, below the 95% target');
+  await badge.click();
+  await expect(page).toHaveURL(new RegExp(`/tasks/${task}/metrics$`));
+  await expect(page.getByTestId('drift-warning')).toBeVisible();
 });

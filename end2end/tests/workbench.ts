@@ -118,3 +118,17 @@ export function judgeEval(task: string, model: string): string {
   return cojudge(['judge', 'eval', '--task', task, '--model', model, '--openai-base-url', endpoint,
                   '--judge-model', 'fake-judge']);
 }
+
+/**
+ * Final human verdicts on every judged item of `task`, decided by `person`: the judge's labels
+ * (`agree`), or `fail` on every criterion where the judge said otherwise.
+ */
+export function humanVerdicts(task: string, person: Person, options: { agree: boolean } = { agree: true }) {
+  const label = options.agree ? "c.value ->> 'label'" : "'fail'";
+  sql(`INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, decided_by, rubric_version)
+       SELECT j.item_id, jsonb_object_agg(c.key, ${label}), ${options.agree}, '${options.agree ? 'S' : 'B'}', 'human',
+              (SELECT id FROM users WHERE email = '${person.email}'), 1
+       FROM judgments j JOIN items i ON i.id = j.item_id JOIN tasks t ON t.id = i.task_id,
+            jsonb_each(j.criteria) c
+       WHERE t.name = '${task}' GROUP BY j.item_id`);
+}

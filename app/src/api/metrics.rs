@@ -91,6 +91,26 @@ pub struct SliceAgreement {
     pub accuracy: Option<Estimate>,
 }
 
+impl SliceAgreement {
+    /// Whether this slice's agreement is below `target` by more than its interval (its upper
+    /// bound is under the target).
+    pub fn below(&self, target: f64) -> bool {
+        self.accuracy
+            .as_ref()
+            .and_then(|a| a.interval)
+            .is_some_and(|interval| interval.upper < target)
+    }
+}
+
+/// A task whose judge drifted: its latest week agrees with humans below the target by more
+/// than the week's interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftNote {
+    pub task: String,
+    pub week: SliceAgreement,
+    pub target: f64,
+}
+
 /// The judge's confidence against how often it was right.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
@@ -215,4 +235,33 @@ pub async fn promote_judge(
     db::task_settings::promote_judge(&state.pool, &task, based_on, evaluation_id, user.id)
         .await
         .map_err(AppError::with_status)
+}
+
+/// Every active task whose judge drifted in its latest week (unbiased sample, the default
+/// judge configuration and target), for the warnings on the task cards.
+#[server(endpoint = "metrics/drift")]
+pub async fn drift_notes() -> Result<Vec<DriftNote>, AppError> {
+    use crate::domain::Capability;
+    use crate::server::{db, metrics, session, AppState};
+    session::require(Capability::ViewMetrics).await?;
+    let state = AppState::from_context()?;
+    let query = MetricsQuery::default();
+    let mut notes = Vec::new();
+    for task in db::tasks::active_names(&state.pool).await? {
+        let figures = metrics::task_metrics(&state.pool, &task, &query)
+            .await
+            .map_err(AppError::with_status)?;
+        if let Some(week) = figures
+            .by_week
+            .last()
+            .filter(|w| w.below(query.target_agreement))
+        {
+            notes.push(DriftNote {
+                task,
+                week: week.clone(),
+                target: query.target_agreement,
+            });
+        }
+    }
+    Ok(notes)
 }

@@ -212,10 +212,18 @@ mod tests {
         let age = |id: &i64| (id % 60) as f64;
         let mean = |ages: Vec<f64>| ages.iter().sum::<f64>() / ages.len() as f64;
         let kept = mean(ids.iter().filter(|id| **id <= 900).map(age).collect());
-        let dropped = mean((1..=900).filter(|id| !ids.contains(id)).map(|id| age(&id)).collect());
+        let dropped = mean(
+            (1..=900)
+                .filter(|id| !ids.contains(id))
+                .map(|id| age(&id))
+                .collect(),
+        );
         // All qualified items have a mean age of about 29.5 days; with a 10-day half-life the
         // third that is kept is much younger than the two thirds left out.
-        assert!(kept < 20.0 && dropped > 35.0, "kept {kept}, dropped {dropped}");
+        assert!(
+            kept < 20.0 && dropped > 35.0,
+            "kept {kept}, dropped {dropped}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::files::{FileEntry, FileSet};
 use super::manifest::{column_entries, DistributionCounter, LabelDistribution, Manifest};
 use super::prompt::generator_system;
 use super::rebalance::{rebalance, RebalanceReport};
-use super::shapes::{self, Output, Shape};
+use super::shapes::{self, Grouped, Output, Shape};
 use super::source::{Extras, Selection, Verdict};
 use app::domain::{ExportShape, ExportSpec, TaskDefinition, EXPORT_SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
@@ -97,11 +97,11 @@ fn build_shape(spec: &ExportSpec, task: &TaskRubrics) -> Box<dyn Shape> {
             Box::new(shapes::verdicts::Verdicts::new(&spec.task, task.criteria()))
         }
         ExportShape::Sft => Box::new(shapes::sft::Sft::new(system())),
-        ExportShape::Preference => Box::new(shapes::preference::Preference::new(
+        ExportShape::Preference => Box::new(Grouped::new(shapes::preference::Preference::new(
             system(),
             spec.max_pairs_per_context,
-        )),
-        ExportShape::Listwise => Box::new(shapes::listwise::Listwise::new(system())),
+        ))),
+        ExportShape::Listwise => Box::new(Grouped::new(shapes::listwise::Listwise::new(system()))),
         ExportShape::JudgeSft => Box::new(shapes::judge_sft::JudgeSft::new(
             task.rubrics.clone(),
             task.criteria(),

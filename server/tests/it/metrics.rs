@@ -468,3 +468,46 @@ async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers(
         assert!((row.alpha.unwrap() - expected).abs() < 1e-12);
     }
 }
+
+#[tokio::test]
+async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
+    let app = spawn_app().await;
+    let admin = add_users(&app.pool, "adm", 1, "admin").await[0];
+    let config = judge_config(&app.pool, "judge-drift").await;
+    // A week of audited items where the judge and humans agree on only 5 of 30.
+    let mut items: Vec<Reviewed> = (0..25)
+        .map(|_| reviewed("pass", 0.9, "fail", "audit"))
+        .collect();
+    items.extend((0..5).map(|_| reviewed("pass", 0.9, "pass", "audit")));
+    seed(&app.pool, config, admin, &items).await;
+
+    let reviewer = app.client();
+    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
+        .await;
+    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
+        .await;
+    let notes: Value = app
+        .call(&reviewer, "metrics/drift")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let notes = notes.as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["task"], "tag");
+    assert_eq!(notes[0]["week"]["pairs"], 30);
+    assert!(
+        notes[0]["week"]["accuracy"]["interval"]["upper"]
+            .as_f64()
+            .unwrap()
+            < 0.95
+    );
+
+    // Annotators see no metrics, so no drift either.
+    let annotator = app.client();
+    app.add_user("ann@example.org", Role::Annotator, "annotator-password")
+        .await;
+    app.sign_in(&annotator, "ann@example.org", "annotator-password")
+        .await;
+    assert_eq!(app.call(&annotator, "metrics/drift").await.status(), 403);
+}

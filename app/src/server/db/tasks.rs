@@ -168,6 +168,13 @@ pub struct TaskListing {
     pub items: i64,
 }
 
+/// The names of the active (not archived) tasks, oldest first.
+pub async fn active_names(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM tasks WHERE archived_at IS NULL ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
 /// Every task, archived ones included, by name, with its item count.
 pub async fn list(pool: &PgPool) -> Result<Vec<TaskListing>, sqlx::Error> {
     sqlx::query_as!(

@@ -1,9 +1,10 @@
 //! The home page: every task with its criteria and item counts per state.
 
 use crate::api::auth::CurrentUser;
+use crate::api::metrics::{drift_notes, DriftNote};
 use crate::api::tasks::{task_summaries, TaskSummary};
 use crate::domain::{Capability, ItemState, Role};
-use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::ui::fetch::{fetch_in_browser, render_fetched, Fetched};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,6 +12,18 @@ use leptos_meta::Title;
 pub fn HomePage() -> impl IntoView {
     let tasks = fetch_in_browser(|| (), |_| task_summaries());
     let role = use_context::<CurrentUser>().map(|user| user.role);
+    let sees_metrics = role.is_some_and(|r| r.can(Capability::ViewMetrics));
+    // Drift warnings come separately: the cards show first, the warnings when computed.
+    let drift = fetch_in_browser(
+        || (),
+        move |_| async move {
+            if sees_metrics {
+                drift_notes().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     view! {
         <Title text="Tasks"/>
         <h1>"Tasks"</h1>
@@ -19,7 +32,7 @@ pub fn HomePage() -> impl IntoView {
                 view! { <p class="muted">"No tasks yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="task-grid">{tasks.into_iter().map(|task| view! { <TaskCard task role/> }).collect_view()}</div>
+                    <div class="task-grid">{tasks.into_iter().map(|task| view! { <TaskCard task role drift/> }).collect_view()}</div>
                 }.into_any()
             }
         })}
@@ -27,8 +40,21 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn TaskCard(task: TaskSummary, role: Option<Role>) -> impl IntoView {
+fn TaskCard(
+    task: TaskSummary,
+    role: Option<Role>,
+    drift: Fetched<Vec<DriftNote>>,
+) -> impl IntoView {
     let name = task.name.clone();
+    let drift_note = {
+        let name = name.clone();
+        move || {
+            drift
+                .get()
+                .and_then(Result::ok)
+                .and_then(|notes| notes.into_iter().find(|note| note.task == name))
+        }
+    };
     let can = move |capability| role.is_some_and(|r| r.can(capability));
     let waiting = |state| {
         task.counts
@@ -65,6 +91,7 @@ fn TaskCard(task: TaskSummary, role: Option<Role>) -> impl IntoView {
                 <code class="task-name">{task.name}</code>
             </header>
             <p class="muted description" title=task.description.clone()>{task.description.clone()}</p>
+            {move || drift_note().map(|note| view! { <DriftBadge note/> })}
             <p class="criteria">
                 {task.criteria.into_iter().map(|c| view! { <span class="chip" title=c.definition>{c.title}</span> }).collect_view()}
             </p>
@@ -83,5 +110,23 @@ fn TaskCard(task: TaskSummary, role: Option<Role>) -> impl IntoView {
             </dl>
             {actions}
         </article>
+    }
+}
+
+/// The task's judge drifted: its latest week is below the target even at the top of its
+/// interval. Links to the metrics page.
+#[component]
+fn DriftBadge(note: DriftNote) -> impl IntoView {
+    let accuracy = note.week.accuracy.as_ref().map_or(0.0, |a| a.value);
+    let text = format!(
+        "Judge drift: week of {} agreed on {:.1}% of {} verdicts, below the {:.0}% target",
+        note.week.slice,
+        accuracy * 100.0,
+        note.week.pairs,
+        note.target * 100.0
+    );
+    view! {
+        <a class="notice warning drift-badge" role="alert" data-testid="drift-badge"
+            href=format!("/tasks/{}/metrics", note.task)>{text}</a>
     }
 }

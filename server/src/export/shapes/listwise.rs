@@ -1,22 +1,20 @@
 //! `listwise`: for each context with two or more judged outputs, the outputs ranked S ≻ A ≻ B
 //! (rank 1 is best; outputs with the same grade share a rank), for listwise reward models.
 
-use super::{best_first, ContextGroups, Output, Shape};
+use super::{best_first, ContextShape, Output};
 use crate::export::columns::{column, Cell, Kind, RankedOutput, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::{Verdict, VerdictRow};
+use crate::export::source::VerdictRow;
 
 pub struct Listwise {
     schema: Schema,
     system: String,
-    groups: ContextGroups,
 }
 
 impl Listwise {
     pub fn new(system: String) -> Listwise {
         Listwise {
             system,
-            groups: ContextGroups::default(),
             schema: Schema {
                 columns: vec![
                     column("context_key", Kind::Text),
@@ -27,6 +25,12 @@ impl Listwise {
                 criteria: Vec::new(),
             },
         }
+    }
+}
+
+impl ContextShape for Listwise {
+    fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     fn write_context(
@@ -75,24 +79,4 @@ fn rank(rows: &[VerdictRow]) -> Vec<RankedOutput> {
         });
     }
     ranked
-}
-
-impl Shape for Listwise {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
-        if let Some((key, rows)) = self.groups.push(row) {
-            self.write_context(&key, rows, out)?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, out: &mut Output) -> anyhow::Result<()> {
-        if let Some((key, rows)) = self.groups.take() {
-            self.write_context(&key, rows, out)?;
-        }
-        Ok(())
-    }
 }

@@ -38,7 +38,53 @@ pub trait Shape: Send {
     }
 }
 
-/// Collects the rows of one context at a time (rows arrive sorted by context key).
+/// A shape whose rows are made per context, from all of the context's verdicts.
+pub trait ContextShape: Send {
+    fn schema(&self) -> &Schema;
+    fn write_context(
+        &self,
+        key: &str,
+        rows: Vec<VerdictRow>,
+        out: &mut Output,
+    ) -> anyhow::Result<()>;
+}
+
+/// Feeds a [`ContextShape`] one context at a time (rows arrive sorted by context key).
+pub struct Grouped<S> {
+    shape: S,
+    groups: ContextGroups,
+}
+
+impl<S: ContextShape> Grouped<S> {
+    pub fn new(shape: S) -> Grouped<S> {
+        Grouped {
+            shape,
+            groups: ContextGroups::default(),
+        }
+    }
+}
+
+impl<S: ContextShape> Shape for Grouped<S> {
+    fn schema(&self) -> &Schema {
+        self.shape.schema()
+    }
+
+    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
+        match self.groups.push(row) {
+            Some((key, rows)) => self.shape.write_context(&key, rows, out),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, out: &mut Output) -> anyhow::Result<()> {
+        match self.groups.take() {
+            Some((key, rows)) => self.shape.write_context(&key, rows, out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Collects the rows of one context at a time.
 #[derive(Default)]
 pub struct ContextGroups {
     key: Option<String>,

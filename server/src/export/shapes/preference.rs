@@ -2,16 +2,15 @@
 //! (rejected), in TRL's conversational layout (`prompt`, `chosen`, `rejected` as messages).
 //! Chosen outputs go best grade first, so a cap on pairs per context keeps the best ones.
 
-use super::{best_first, ContextGroups, Output, Shape};
+use super::{best_first, ContextShape, Output};
 use crate::export::columns::{column, Cell, Kind, Message, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::{Verdict, VerdictRow};
+use crate::export::source::VerdictRow;
 
 pub struct Preference {
     schema: Schema,
     system: String,
     max_pairs: Option<u32>,
-    groups: ContextGroups,
 }
 
 impl Preference {
@@ -19,7 +18,6 @@ impl Preference {
         Preference {
             system,
             max_pairs,
-            groups: ContextGroups::default(),
             schema: Schema {
                 columns: vec![
                     column("context_key", Kind::Text),
@@ -36,6 +34,12 @@ impl Preference {
                 criteria: Vec::new(),
             },
         }
+    }
+}
+
+impl ContextShape for Preference {
+    fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     fn write_context(
@@ -80,26 +84,6 @@ impl Preference {
         }
         for row in rows.iter().filter(|row| used.contains(&row.item_id)) {
             out.distribution.add(&row.as_verdict());
-        }
-        Ok(())
-    }
-}
-
-impl Shape for Preference {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn push(&mut self, row: &Verdict<'_>, out: &mut Output) -> anyhow::Result<()> {
-        if let Some((key, rows)) = self.groups.push(row) {
-            self.write_context(&key, rows, out)?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, out: &mut Output) -> anyhow::Result<()> {
-        if let Some((key, rows)) = self.groups.take() {
-            self.write_context(&key, rows, out)?;
         }
         Ok(())
     }

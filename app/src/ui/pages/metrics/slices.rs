@@ -10,12 +10,7 @@ use leptos::prelude::*;
 /// upper bound is under the target.
 #[component]
 pub fn DriftWarning(weeks: Vec<SliceAgreement>, target: f64) -> impl IntoView {
-    let latest = weeks.last().cloned().filter(|week| {
-        week.accuracy
-            .as_ref()
-            .and_then(|a| a.interval)
-            .is_some_and(|interval| interval.upper < target)
-    });
+    let latest = weeks.last().cloned().filter(|week| week.below(target));
     latest.map(|latest| {
         view! {
             <p class="notice warning" role="alert" data-testid="drift-warning">
