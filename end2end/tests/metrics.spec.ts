@@ -41,8 +41,19 @@ test('answers given by keyboard show up as judge agreement on golden items', asy
   await expect(trainer.getByTestId('reliability-chart').locator('svg')).toBeVisible();
   // Not enough items for a 95% target with 95% confidence.
   await expect(trainer.getByTestId('no-recommendation')).toBeVisible();
-  // Trainers see the recommendation but cannot change routing.
+  // Trainers see the recommendation but cannot change routing, nor see annotators' figures.
   await expect(trainer.getByTestId('apply-threshold')).toHaveCount(0);
+  await expect(trainer.getByTestId('annotator-quality')).toHaveCount(0);
+
+  // Admins see each annotator's accuracy on golden items: 15 of 16 criterion labels.
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, addPerson('admin'));
+  await expect(admin).toHaveURL(/\/$/);
+  await admin.goto(`/tasks/${task}/metrics`);
+  await hydrated(admin);
+  const row = admin.getByTestId('annotator-quality-row');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('golden-accuracy')).toHaveText(/^93\.8% \(/);
 });
 
 test('an admin applies the recommended threshold: a new rubric version and an audit entry', async ({ page }) => {

@@ -265,3 +265,45 @@ pub async fn drift_notes() -> Result<Vec<DriftNote>, AppError> {
     }
     Ok(notes)
 }
+
+/// One annotator's quality on a task, for admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotatorQuality {
+    pub name: String,
+    pub answers: u64,
+    /// Golden items' criterion labels matched, of how many.
+    pub golden_labels: u64,
+    pub golden_accuracy: Option<Estimate>,
+    /// Answers on items whose final verdict others took part in (K ≥ 2 or adjudicated), and
+    /// how often the answer matched it on every criterion.
+    pub verdicts_compared: u64,
+    pub verdict_agreement: Option<Estimate>,
+}
+
+/// Cohen's κ between two annotators on the overall verdict (qualified or not) of the items
+/// both answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotatorPair {
+    pub first: String,
+    pub second: String,
+    pub shared_items: u64,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotatorFigures {
+    pub annotators: Vec<AnnotatorQuality>,
+    pub pairs: Vec<AnnotatorPair>,
+}
+
+/// Each annotator's golden accuracy and agreement with final verdicts, and pairwise κ (admins).
+#[server(endpoint = "metrics/annotators")]
+pub async fn get_annotator_figures(task: String) -> Result<AnnotatorFigures, AppError> {
+    use crate::domain::Capability;
+    use crate::server::{metrics, session, AppState};
+    session::require(Capability::Administer).await?;
+    let state = AppState::from_context()?;
+    metrics::annotator_figures(&state.pool, &task)
+        .await
+        .map_err(AppError::with_status)
+}

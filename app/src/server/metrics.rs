@@ -4,8 +4,9 @@
 
 use super::db::{self, agreement::CellRow};
 use crate::api::metrics::{
-    AnnotatorAgreement, Calibration, CriterionAgreement, Estimate, JudgeConfigSummary,
-    MetricsQuery, Sample, SliceAgreement, TaskMetrics,
+    AnnotatorAgreement, AnnotatorFigures, AnnotatorPair, AnnotatorQuality, Calibration,
+    CriterionAgreement, Estimate, JudgeConfigSummary, MetricsQuery, Sample, SliceAgreement,
+    TaskMetrics,
 };
 use crate::domain::agreement::{
     self, BootstrapConfig, CoincidenceMatrix, ConfidenceBucket, ConfusionMatrix, KappaWeighting,
@@ -285,7 +286,7 @@ fn slices(cells: &[CellRow], slice_of: impl Fn(&CellRow) -> String) -> Vec<Slice
 }
 
 /// A proportion with its Wilson interval; `None` when nothing was counted.
-fn proportion(successes: u64, n: u64) -> Option<Estimate> {
+pub fn proportion(successes: u64, n: u64) -> Option<Estimate> {
     (n > 0).then(|| Estimate {
         value: successes as f64 / n as f64,
         interval: agreement::wilson_interval(successes, n),
@@ -297,4 +298,54 @@ fn point(value: Option<f64>) -> Option<Estimate> {
         value,
         interval: None,
     })
+}
+
+/// Per-annotator quality and pairwise κ on `task` (see [`AnnotatorFigures`]).
+pub async fn annotator_figures(pool: &PgPool, task: &str) -> Result<AnnotatorFigures, AppError> {
+    let (task_id, _, _) = db::tasks::current_definition(pool, task)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Task `{task}`")))?;
+    let counts = db::annotators::counts(pool, task_id).await?;
+    let name_of: std::collections::HashMap<i64, String> =
+        counts.iter().map(|c| (c.user_id, c.name.clone())).collect();
+    let annotators = counts
+        .iter()
+        .map(|c| AnnotatorQuality {
+            name: c.name.clone(),
+            answers: c.answers as u64,
+            golden_labels: c.golden_labels as u64,
+            golden_accuracy: proportion(c.golden_matched as u64, c.golden_labels as u64),
+            verdicts_compared: c.verdicts_compared as u64,
+            verdict_agreement: proportion(c.verdicts_matched as u64, c.verdicts_compared as u64),
+        })
+        .collect();
+    let labels: Vec<agreement::AnnotatorLabel> = db::annotators::shared_answers(pool, task_id)
+        .await?
+        .into_iter()
+        .map(|(user, item, qualified)| agreement::AnnotatorLabel {
+            item_id: item as u64,
+            annotator: user as u32,
+            label: usize::from(!qualified),
+        })
+        .collect();
+    let pairs = agreement::pairwise_cohen_kappa(&labels, 2, KappaWeighting::Unweighted, 1)
+        .map_err(|error| {
+            tracing::error!(%error, "pairwise kappa");
+            AppError::Internal
+        })?
+        .into_iter()
+        .map(|pair| AnnotatorPair {
+            first: name_of
+                .get(&i64::from(pair.annotator_a))
+                .cloned()
+                .unwrap_or_default(),
+            second: name_of
+                .get(&i64::from(pair.annotator_b))
+                .cloned()
+                .unwrap_or_default(),
+            shared_items: pair.shared_items,
+            kappa: pair.kappa,
+        })
+        .collect();
+    Ok(AnnotatorFigures { annotators, pairs })
 }

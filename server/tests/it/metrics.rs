@@ -511,3 +511,83 @@ async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
         .await;
     assert_eq!(app.call(&annotator, "metrics/drift").await.status(), 403);
 }
+
+#[tokio::test]
+async fn admins_see_each_annotators_golden_accuracy_verdict_agreement_and_pairwise_kappa() {
+    let app = spawn_app().await;
+    let task = tag_task(&app.pool).await;
+    let people = add_users(&app.pool, "ann", 2, "annotator").await;
+    // Four golden items, all `pass`. Annotator 0 answers `pass` everywhere; annotator 1 fails
+    // every criterion of the last two. The final verdicts are `pass`.
+    for n in 0..4 {
+        let item: i64 = sqlx::query_scalar(
+            "INSERT INTO items (task_id, external_id, context, output, content_hash, state, golden)
+             VALUES ($1, $2, '{}', '{}', sha256($2::bytea), 'done', $3) RETURNING id",
+        )
+        .bind(task)
+        .bind(format!("gold-{n}"))
+        .bind(labels("pass"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        for (person, label) in [
+            (people[0], "pass"),
+            (people[1], if n < 2 { "pass" } else { "fail" }),
+        ] {
+            sqlx::query(
+                "INSERT INTO annotations (item_id, user_id, client_id, rubric_version, purpose, criteria, qualified, grade)
+                 VALUES ($1, $2, gen_random_uuid(), 1, 'annotate', $3, $4, $5)",
+            )
+            .bind(item)
+            .bind(person)
+            .bind(labels(label))
+            .bind(label == "pass")
+            .bind(if label == "pass" { "S" } else { "B" })
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        }
+        write_verdict(&app.pool, item, "pass", "human", people[0]).await;
+    }
+
+    let admin = app.client();
+    app.add_user("admin@example.org", Role::Admin, "admin-password")
+        .await;
+    app.sign_in(&admin, "admin@example.org", "admin-password")
+        .await;
+    let figures: Value = app
+        .call_form(&admin, "metrics/annotators", &[("task", "tag")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = figures["annotators"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{figures}");
+    let (first, second) = (&rows[0], &rows[1]);
+    assert_eq!(
+        (first["name"].as_str(), first["answers"].as_u64()),
+        (Some("ann0@example.org"), Some(4))
+    );
+    assert_eq!(first["golden_labels"], 16);
+    assert_eq!(first["golden_accuracy"]["value"], 1.0);
+    assert_eq!(first["verdict_agreement"]["value"], 1.0);
+    assert_eq!(second["golden_accuracy"]["value"], 0.5);
+    assert_eq!(second["verdicts_compared"], 4);
+    assert_eq!(second["verdict_agreement"]["value"], 0.5);
+    // Annotator 0 used one class only: observed and chance agreement are both 0.5, κ = 0.
+    let pairs = figures["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0]["shared_items"], 4);
+    assert_eq!(pairs[0]["kappa"], 0.0);
+
+    // Reviewers see the metrics page, but not this.
+    let reviewer = app.client();
+    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
+        .await;
+    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
+        .await;
+    let refused = app
+        .call_form(&reviewer, "metrics/annotators", &[("task", "tag")])
+        .await;
+    assert_eq!(refused.status(), 403);
+}

@@ -2,6 +2,7 @@
 //! Row types here are separate from the serialisable types sent to the browser.
 
 pub mod agreement;
+pub mod annotators;
 pub mod audit;
 pub mod exports;
 pub mod my_work;

@@ -4,6 +4,7 @@
 //! judge configuration, generator version and week, with a drift warning.
 
 mod agreement_table;
+mod annotators;
 mod calibration;
 mod evaluations;
 mod format;
@@ -14,6 +15,7 @@ use crate::api::metrics::{get_task_metrics, MetricsQuery, Sample, TaskMetrics};
 use crate::domain::Capability;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use agreement_table::{AgreementTable, AnnotatorTable, ConfusionMatrices};
+use annotators::AnnotatorQualitySection;
 use calibration::CalibrationSection;
 use evaluations::Evaluations;
 use leptos::prelude::*;
@@ -93,6 +95,7 @@ fn MetricsBody(
             <h2>"Agreement between annotators"</h2>
             <p class="muted small">"Every standing answer on items two or more people answered, whatever the sample above. 1 is perfect agreement, 0 what chance would give."</p>
             <AnnotatorTable rows=data.annotators.clone()/>
+            {can_apply.then(|| view! { <AnnotatorQualitySection task=data.task.clone()/> })}
         </section>
     };
     let Some(config) = data.judge_config.clone() else {
