@@ -27,6 +27,7 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
             "api_tokens",
             "audit_log",
             "calibration_cells",
+            "exports",
             "iaa_cells",
             "iaa_units",
             "items",
