@@ -121,7 +121,31 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub exports: ExportDirArgs,
     #[command(flatten)]
+    pub sampler: SamplerArgs,
+    #[command(flatten)]
     pub judge: crate::judge::JudgeArgs,
+}
+
+/// The operations sampler (queue depth and hourly activity for the dashboards).
+#[derive(Debug, Clone, Args)]
+pub struct SamplerArgs {
+    /// Seconds between queue-depth samples and activity roll-ups; 0 turns the sampler off in
+    /// this process. Any number of processes may sample: each interval is sampled once.
+    #[arg(long, env = "COJUDGE_OPS_SAMPLE_SECS", default_value_t = 60)]
+    pub ops_sample_secs: u64,
+    /// Days queue-depth samples are kept.
+    #[arg(long, env = "COJUDGE_OPS_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ops_retention_days: u64,
+}
+
+impl SamplerArgs {
+    /// The sampler's settings, or `None` when it is turned off.
+    pub fn settings(&self) -> Option<crate::operations::sampler::SamplerSettings> {
+        (self.ops_sample_secs > 0).then(|| crate::operations::sampler::SamplerSettings {
+            interval: std::time::Duration::from_secs(self.ops_sample_secs),
+            retention: std::time::Duration::from_secs(self.ops_retention_days * 86_400),
+        })
+    }
 }
 
 /// Where export jobs write their files.
@@ -145,6 +169,8 @@ pub struct WorkerArgs {
     pub export_runner: bool,
     #[command(flatten)]
     pub exports: ExportDirArgs,
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
     #[command(flatten)]
     pub judge: crate::judge::JudgeArgs,
 }

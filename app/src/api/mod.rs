@@ -5,6 +5,7 @@ pub mod auth;
 pub mod exports;
 pub mod metrics;
 pub mod my_work;
+pub mod operations;
 pub mod review;
 pub mod task_settings;
 pub mod tasks;

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod metrics;
+pub mod operations;
 pub mod password;
 pub mod review_access;
 pub mod session;

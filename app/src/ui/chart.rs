@@ -48,6 +48,8 @@ pub enum TickFormat {
     Percent,
     Decimal,
     Integer,
+    /// Counts and amounts of any size: 2.5k, 1.2M, 0.004.
+    Compact,
 }
 
 impl TickFormat {
@@ -56,7 +58,33 @@ impl TickFormat {
             TickFormat::Percent => format!("{:.0}%", value * 100.0),
             TickFormat::Decimal => format!("{value:.1}"),
             TickFormat::Integer => format!("{value:.0}"),
+            TickFormat::Compact => compact(value),
         }
+    }
+}
+
+/// `value` in a few characters: thousands as k, millions as M, small amounts to their first
+/// significant digit or two.
+fn compact(value: f64) -> String {
+    let trim = |text: String| {
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        }
+    };
+    let magnitude = value.abs();
+    if magnitude == 0.0 || !magnitude.is_finite() {
+        "0".to_owned()
+    } else if magnitude >= 1e6 {
+        trim(format!("{:.1}", value / 1e6)) + "M"
+    } else if magnitude >= 1e3 {
+        trim(format!("{:.1}", value / 1e3)) + "k"
+    } else if magnitude >= 1.0 {
+        trim(format!("{value:.1}"))
+    } else {
+        let decimals = (-magnitude.log10()).floor() as usize + 2;
+        trim(format!("{value:.decimals$}"))
     }
 }
 
@@ -68,6 +96,8 @@ const TOP: f64 = 16.0;
 const BOTTOM: f64 = 48.0;
 /// At most this many intervals between ticks.
 const MAX_TICKS: f64 = 6.0;
+/// Lines with more points than this are drawn without a dot on each point.
+const MAX_DOTTED_POINTS: usize = 60;
 
 /// Maps data units to SVG units.
 struct Frame {
@@ -192,6 +222,7 @@ pub fn Chart(spec: ChartSpec, #[prop(optional, into)] testid: String) -> impl In
             <ul class="chart-legend">{legend}</ul>
         </figure>
     }
+    .into_any()
 }
 
 fn draw_series(frame: &Frame, index: usize, series: &Series) -> AnyView {
@@ -200,7 +231,8 @@ fn draw_series(frame: &Frame, index: usize, series: &Series) -> AnyView {
         Mark::Line | Mark::Dashed => {
             let dashed = matches!(series.mark, Mark::Dashed);
             let path = line_path(frame, &series.points);
-            let dots = (!dashed).then(|| {
+            // Dots mark the points of short series; on long ones they would blur the line.
+            let dots = (!dashed && series.points.len() <= MAX_DOTTED_POINTS).then(|| {
                 series
                     .points
                     .iter()
@@ -244,13 +276,15 @@ pub fn level_line(name: String, y: f64, x_range: (f64, f64)) -> Series {
 }
 
 /// The numbers behind a chart, folded away under "Numbers": the first column names the row,
-/// the others are numbers.
+/// the others are numbers. A link downloads them as `<testid>.csv` (built into the link, so it
+/// works without a request and without JavaScript).
 #[component]
 pub fn NumbersTable(
     testid: &'static str,
-    headers: Vec<&'static str>,
+    headers: Vec<String>,
     rows: Vec<Vec<String>>,
 ) -> impl IntoView {
+    let csv = csv_data_url(&headers, &rows);
     let head = headers
         .into_iter()
         .enumerate()
@@ -277,14 +311,58 @@ pub fn NumbersTable(
         })
         .collect_view();
     view! {
-        <details>
-            <summary>"Numbers"</summary>
-            <table class="table" data-testid=testid>
-                <thead><tr>{head}</tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-        </details>
+        <div class="chart-numbers">
+            <details>
+                <summary>"Numbers"</summary>
+                <table class="table" data-testid=testid>
+                    <thead><tr>{head}</tr></thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </details>
+            <a class="small" href=csv download=format!("{testid}.csv") data-testid=format!("{testid}-csv")>
+                "Download CSV"
+            </a>
+        </div>
     }
+    .into_any()
+}
+
+/// Column headers for [`NumbersTable`].
+pub fn column_names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+/// The table as CSV (RFC 4180: fields with commas, quotes or line breaks are quoted, quotes
+/// doubled; CRLF line ends).
+pub fn csv_text(headers: &[String], rows: &[Vec<String>]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    }
+    let line = |cells: Vec<String>| cells.join(",") + "\r\n";
+    let mut text = line(headers.iter().map(|h| field(h)).collect());
+    for row in rows {
+        text.push_str(&line(row.iter().map(|cell| field(cell)).collect()));
+    }
+    text
+}
+
+/// A `data:` URL of the table as CSV, percent-encoded.
+pub fn csv_data_url(headers: &[String], rows: &[Vec<String>]) -> String {
+    let text = csv_text(headers, rows);
+    let mut url = String::with_capacity(text.len() + 32);
+    url.push_str("data:text/csv;charset=utf-8,");
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~,:".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
 }
 
 #[cfg(test)]
@@ -317,6 +395,34 @@ mod tests {
                 HEIGHT - BOTTOM,
                 WIDTH - RIGHT
             )
+        );
+    }
+
+    #[test]
+    fn compact_ticks_stay_short_at_any_size() {
+        let ticks: Vec<String> = [0.0, 0.004, 0.25, 2.0, 12.5, 2500.0, 1_200_000.0]
+            .into_iter()
+            .map(compact)
+            .collect();
+        assert_eq!(ticks, ["0", "0.004", "0.25", "2", "12.5", "2.5k", "1.2M"]);
+    }
+
+    #[test]
+    fn numbers_become_csv_with_quoting_where_needed() {
+        let rows = vec![
+            vec!["2026-11-26".to_owned(), "12".to_owned()],
+            vec!["a, \"b\"".to_owned(), "50%".to_owned()],
+        ];
+        assert_eq!(
+            csv_text(&column_names(&["Day", "Items"]), &rows),
+            "Day,Items\r\n2026-11-26,12\r\n\"a, \"\"b\"\"\",50%\r\n"
+        );
+        assert_eq!(
+            csv_data_url(
+                &column_names(&["Day", "Share (%)"]),
+                &[vec!["Nov 26".to_owned(), "50%".to_owned()]]
+            ),
+            "data:text/csv;charset=utf-8,Day,Share%20%28%25%29%0D%0ANov%2026,50%25%0D%0A"
         );
     }
 

@@ -5,7 +5,7 @@ use super::layout::Layout;
 use super::pages::{
     admin_tokens::TokensPage, admin_users::UsersPage, errors::NotFound, export::ExportPage,
     home::HomePage, login::LoginPage, metrics::MetricsPage, my_work::MyWorkPage,
-    task_settings::TaskSettingsPage,
+    operations::OperationsPage, task_settings::TaskSettingsPage,
 };
 use super::review::ReviewPage;
 use crate::api::review::ReviewPurpose;
@@ -69,6 +69,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/tasks/:task/metrics")
                     view=|| view! { <Layout><RequireCapability capability=Capability::ViewMetrics><MetricsPage/></RequireCapability></Layout> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/tasks/:task/operations")
+                    view=|| view! { <Layout><RequireCapability capability=Capability::ViewMetrics><OperationsPage/></RequireCapability></Layout> }
                     ssr=SsrMode::Async
                 />
                 <Route

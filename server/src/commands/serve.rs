@@ -76,6 +76,13 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
             stop.clone().cancelled_owned(),
         ))
     });
+    let sampler = args.sampler.settings().map(|settings| {
+        tokio::spawn(crate::operations::sampler::run(
+            db.pool.clone(),
+            settings,
+            stop.clone().cancelled_owned(),
+        ))
+    });
     println!("cojudge is running at {public_url} (Ctrl-C to stop)");
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(stop.clone().cancelled_owned())
@@ -87,6 +94,9 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(exports) = exports {
         exports.await.context("the export runner panicked")??;
+    }
+    if let Some(sampler) = sampler {
+        sampler.await.context("the operations sampler panicked")?;
     }
     Ok(served?)
 }

@@ -17,18 +17,29 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
             _ = worker::queue_empty(pool), if exit_when_empty => {}
         }
     };
-    let exports_stop = tokio_util::sync::CancellationToken::new();
+    // Stops the export runner and the sampler once the judge worker has stopped.
+    let background_stop = tokio_util::sync::CancellationToken::new();
     let exports = args.export_runner.then(|| {
         tokio::spawn(crate::export::jobs::run_jobs(
             db.pool.clone(),
             args.exports.export_dir.clone(),
-            exports_stop.clone().cancelled_owned(),
+            background_stop.clone().cancelled_owned(),
+        ))
+    });
+    let sampler = args.sampler.settings().map(|settings| {
+        tokio::spawn(crate::operations::sampler::run(
+            db.pool.clone(),
+            settings,
+            background_stop.clone().cancelled_owned(),
         ))
     });
     let result = worker::run(db.pool.clone(), settings, stop).await;
-    exports_stop.cancel();
+    background_stop.cancel();
     if let Some(exports) = exports {
         exports.await??;
+    }
+    if let Some(sampler) = sampler {
+        sampler.await?;
     }
     db.close().await;
     let report = result?;

@@ -126,6 +126,25 @@ pub struct ErrorDetail {
     details: Vec<serde_json::Value>,
 }
 
+/// An error of the app's shared code (`app::server`), as the REST API answers it.
+impl From<app::AppError> for ApiError {
+    fn from(error: app::AppError) -> ApiError {
+        use app::AppError;
+        match error {
+            AppError::NotFound(what) => {
+                ApiError::not_found("not_found", format!("{what} was not found."))
+            }
+            AppError::Invalid(message) => ApiError::bad_request("invalid_parameter", message),
+            other => ApiError::new(
+                StatusCode::from_u16(other.status_code())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "internal",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         ApiError::internal(format_args!("database: {error}"))

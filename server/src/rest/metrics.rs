@@ -6,9 +6,7 @@ use super::error::ApiError;
 use app::api::metrics::{MetricsQuery, Sample, TaskMetrics};
 use app::domain::Capability;
 use app::server::{metrics, AppState};
-use app::AppError;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
@@ -62,19 +60,7 @@ pub async fn task_metrics(
             .target
             .unwrap_or(MetricsQuery::default().target_agreement),
     };
-    metrics::task_metrics(&state.pool, &task, &query)
-        .await
-        .map(Json)
-        .map_err(|error| match error {
-            AppError::NotFound(what) => {
-                ApiError::not_found("not_found", format!("{what} was not found."))
-            }
-            AppError::Invalid(message) => ApiError::bad_request("invalid_parameter", message),
-            other => ApiError::new(
-                StatusCode::from_u16(other.status_code())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "internal",
-                other.to_string(),
-            ),
-        })
+    Ok(Json(
+        metrics::task_metrics(&state.pool, &task, &query).await?,
+    ))
 }

@@ -9,6 +9,7 @@ pub mod exports;
 pub mod items;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod whoami;
 
 use app::server::AppState;
@@ -21,6 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/whoami", get(whoami::whoami))
         .route("/api/v1/items", post(items::import_items))
         .route("/api/v1/tasks/{task}/metrics", get(metrics::task_metrics))
+        .route(
+            "/api/v1/tasks/{task}/operations",
+            get(operations::task_operations),
+        )
         .route(
             "/api/v1/exports",
             post(exports::start_export).get(exports::list_exports),

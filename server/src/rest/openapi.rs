@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         super::items::import_items,
         super::metrics::task_metrics,
+        super::operations::task_operations,
         super::exports::start_export,
         super::exports::list_exports,
         super::exports::get_export,

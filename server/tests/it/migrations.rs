@@ -21,9 +21,11 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
     assert_eq!(
         tables,
         [
+            "activity_hours",
             "agreement_cells",
             "agreement_pairs",
             "annotations",
+            "annotator_hours",
             "api_tokens",
             "audit_log",
             "calibration_cells",
@@ -34,6 +36,7 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
             "judge_configs",
             "judge_evaluations",
             "judgments",
+            "queue_samples",
             "review_slots",
             "routing_decisions",
             "rubrics",

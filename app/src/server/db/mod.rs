@@ -6,6 +6,7 @@ pub mod annotators;
 pub mod audit;
 pub mod exports;
 pub mod my_work;
+pub mod operations;
 pub mod review;
 pub mod review_card;
 pub mod review_submit;

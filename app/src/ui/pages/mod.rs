@@ -8,4 +8,5 @@ pub mod home;
 pub mod login;
 pub mod metrics;
 pub mod my_work;
+pub mod operations;
 pub mod task_settings;

@@ -5,7 +5,9 @@
 
 use crate::api::metrics::{ApplyThreshold, Calibration};
 use crate::domain::agreement::{Interval, RiskCoveragePoint};
-use crate::ui::chart::{level_line, Chart, ChartSpec, Mark, NumbersTable, Series, TickFormat};
+use crate::ui::chart::{
+    column_names, level_line, Chart, ChartSpec, Mark, NumbersTable, Series, TickFormat,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -210,13 +212,13 @@ fn ReliabilityTable(calibration: Calibration) -> impl IntoView {
             ]
         })
         .collect();
-    let headers = vec![
+    let headers = column_names(&[
         "Confidence",
         "Items",
         "Mean confidence",
         "Agreement",
         "95% interval",
-    ];
+    ]);
     view! { <NumbersTable testid="reliability-table" headers rows/> }
 }
 
@@ -234,12 +236,12 @@ fn RiskCoverageTable(points: Vec<RiskCoveragePoint>) -> impl IntoView {
             ]
         })
         .collect();
-    let headers = vec![
+    let headers = column_names(&[
         "Threshold",
         "Judge alone",
         "Items",
         "Agreement",
         "95% interval",
-    ];
+    ]);
     view! { <NumbersTable testid="risk-coverage-table" headers rows/> }
 }

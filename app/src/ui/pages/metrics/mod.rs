@@ -14,6 +14,7 @@ use crate::api::auth::CurrentUser;
 use crate::api::metrics::{get_task_metrics, MetricsQuery, Sample, TaskMetrics};
 use crate::domain::Capability;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::ui::pages::operations::TaskTabs;
 use agreement_table::{AgreementTable, AnnotatorTable, ConfusionMatrices};
 use annotators::AnnotatorQualitySection;
 use calibration::CalibrationSection;
@@ -43,6 +44,7 @@ pub fn MetricsPage() -> impl IntoView {
     view! {
         <Title text=move || format!("Metrics: {}", task())/>
         <h1>{move || format!("Judge metrics: {}", task())}</h1>
+        <TaskTabs task=Signal::derive(task) current="metrics"/>
         <Controls query/>
         {render_fetched(metrics, "Computing…", move |data| {
             view! { <MetricsBody data query applied/> }.into_any()

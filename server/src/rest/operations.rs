@@ -1,0 +1,63 @@
+//! `GET /api/v1/tasks/{task}/operations`: the numbers of the task's operations dashboards as
+//! JSON (queue depth over time, work per hour and day, judge tokens and cost, and for admin
+//! tokens each annotator's throughput).
+
+use super::auth::ApiCaller;
+use super::error::ApiError;
+use app::api::operations::{Operations, PERIODS};
+use app::domain::Capability;
+use app::server::{operations, AppState};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+/// The query string.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OperationsParams {
+    /// The period in days: 1, 7 (the default), 30 or 90.
+    pub days: Option<u32>,
+}
+
+/// Queue depth per waiting state over time (binned averages of the sampler's samples), work
+/// per hour and per day (judged, judge errors, human answers, skips, adjudications, verdicts by
+/// who decided them, tokens and cost), the human share of decisions per day, and, for admin
+/// tokens, each annotator's throughput. Figures lag by at most one sampling interval.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tasks/{task}/operations",
+    tag = "metrics",
+    params(("task" = String, Path, description = "The task's name"), OperationsParams),
+    responses(
+        (status = 200, description = "The task's operations figures", body = Object),
+        (status = 400, description = "`days` is not one of 1, 7, 30, 90", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token's role may not see metrics", body = super::error::ErrorBody),
+        (status = 404, description = "No such task", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn task_operations(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(task): Path<String>,
+    Query(params): Query<OperationsParams>,
+) -> Result<Json<Operations>, ApiError> {
+    if !caller.role.can(Capability::ViewMetrics) {
+        return Err(ApiError::forbidden(format!(
+            "This token has role {}; operations figures need admin, trainer or reviewer.",
+            caller.role
+        )));
+    }
+    let days = params.days.unwrap_or(PERIODS[1]);
+    let with_annotators = caller.role.can(Capability::Administer);
+    let figures = operations::task_operations(
+        &state.pool,
+        &task,
+        days,
+        chrono::Utc::now(),
+        with_annotators,
+    )
+    .await?;
+    Ok(Json(figures))
+}
