@@ -29,7 +29,7 @@ done
 [ -n "$OPENAI_BASE_URL" ] || { echo "the fake judge endpoint did not start" >&2; exit 1; }
 export OPENAI_BASE_URL COJUDGE_JUDGE_MODEL=fake-judge
 
-COJUDGE_REVIEW_LEASE_SECS=6 "$bin" serve --port "$port" --demo never &
+COJUDGE_REVIEW_LEASE_SECS=6 COJUDGE_OPS_SAMPLE_SECS=1 "$bin" serve --port "$port" --demo never &
 server_pid=$!
 trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
 trap 'exit 143' TERM INT

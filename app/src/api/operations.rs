@@ -12,16 +12,16 @@ use serde::{Deserialize, Serialize};
 /// The periods the dashboards offer, in days.
 pub const PERIODS: [u32; 4] = [1, 7, 30, 90];
 
-/// How many items of the task waited in each state, averaged over one bin of the chart.
+/// How many items of the task waited in each state at the last sample of one bin of the chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueuePoint {
     /// The start of the bin.
     pub at: DateTime<Utc>,
-    pub queued: f64,
-    pub judging: f64,
-    pub human_review: f64,
-    pub adjudication: f64,
-    pub failed: f64,
+    pub queued: u64,
+    pub judging: u64,
+    pub human_review: u64,
+    pub adjudication: u64,
+    pub failed: u64,
 }
 
 /// Work done on the task in one hour (UTC).

@@ -158,11 +158,11 @@ pub fn queue_points(bins: &[QueueBin]) -> Vec<QueuePoint> {
         if points.last().is_none_or(|p| p.at != bin.bin) {
             points.push(QueuePoint {
                 at: bin.bin,
-                queued: 0.0,
-                judging: 0.0,
-                human_review: 0.0,
-                adjudication: 0.0,
-                failed: 0.0,
+                queued: 0,
+                judging: 0,
+                human_review: 0,
+                adjudication: 0,
+                failed: 0,
             });
         }
         let point = points.last_mut().expect("pushed above");
@@ -173,7 +173,7 @@ pub fn queue_points(bins: &[QueueBin]) -> Vec<QueuePoint> {
             "adjudication" => &mut point.adjudication,
             _ => &mut point.failed,
         };
-        *slot = bin.items;
+        *slot = u64::try_from(bin.items).unwrap_or(0);
     }
     points
 }
@@ -308,22 +308,22 @@ mod tests {
 
     #[test]
     fn queue_bins_become_one_point_per_bin_with_every_state() {
-        let bin = |time: &str, state: &str, items: f64| QueueBin {
+        let bin = |time: &str, state: &str, items: i64| QueueBin {
             bin: at(time),
             state: state.into(),
             items,
         };
         let points = queue_points(&[
-            bin("2026-11-26T10:00:00Z", "human_review", 5.0),
-            bin("2026-11-26T10:00:00Z", "queued", 12.5),
-            bin("2026-11-26T10:10:00Z", "failed", 1.0),
+            bin("2026-11-26T10:00:00Z", "human_review", 5),
+            bin("2026-11-26T10:00:00Z", "queued", 12),
+            bin("2026-11-26T10:10:00Z", "failed", 1),
         ]);
         assert_eq!(points.len(), 2);
-        assert_eq!(points[0].queued, 12.5);
-        assert_eq!(points[0].human_review, 5.0);
-        assert_eq!(points[0].failed, 0.0);
-        assert_eq!(points[1].failed, 1.0);
-        assert_eq!(points[1].queued, 0.0);
+        assert_eq!(points[0].queued, 12);
+        assert_eq!(points[0].human_review, 5);
+        assert_eq!(points[0].failed, 0);
+        assert_eq!(points[1].failed, 1);
+        assert_eq!(points[1].queued, 0);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub struct OperationsParams {
     pub days: Option<u32>,
 }
 
-/// Queue depth per waiting state over time (binned averages of the sampler's samples), work
+/// Queue depth per waiting state over time (the last sample of each bin), work
 /// per hour and per day (judged, judge errors, human answers, skips, adjudications, verdicts by
 /// who decided them, tokens and cost), the human share of decisions per day, and, for admin
 /// tokens, each annotator's throughput. Figures lag by at most one sampling interval.

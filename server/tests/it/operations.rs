@@ -221,7 +221,7 @@ async fn dashboards_count_each_hours_work_and_the_queue_in_each_state() {
     let ops = figures(&pool, true).await;
     assert_eq!(ops.hours.len(), 24);
     assert_eq!(ops.queue_bin_minutes, 10);
-    let depth: Vec<(f64, f64, f64, f64, f64)> = ops
+    let depth: Vec<(u64, u64, u64, u64, u64)> = ops
         .queue
         .iter()
         .map(|p| {
@@ -234,10 +234,7 @@ async fn dashboards_count_each_hours_work_and_the_queue_in_each_state() {
             )
         })
         .collect();
-    assert_eq!(
-        depth,
-        [(4.0, 1.0, 2.0, 1.0, 1.0), (3.0, 1.0, 2.0, 1.0, 1.0)]
-    );
+    assert_eq!(depth, [(4, 1, 2, 1, 1), (3, 1, 2, 1, 1)]);
     assert_eq!(ops.last_sample_at, Some(now()));
 
     let earlier = &ops.hours[21];
@@ -363,6 +360,32 @@ async fn many_processes_sampling_at_once_write_each_interval_once() {
 }
 
 #[tokio::test]
+async fn each_queue_bin_shows_its_last_sample() {
+    let (pool, _) = migrated_pool().await;
+    let waiting = items(&pool, "queued", 3).await;
+    // 10:12 and 10:15 fall in the same 10-minute bin of the day's chart.
+    tick(&pool, &SETTINGS, now() - TimeDelta::minutes(8))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE items SET state = 'human_review' WHERE id = $1")
+        .bind(waiting[0])
+        .execute(&pool)
+        .await
+        .unwrap();
+    tick(&pool, &SETTINGS, now() - TimeDelta::minutes(5))
+        .await
+        .unwrap();
+    let ops = figures(&pool, false).await;
+    let depth: Vec<(u64, u64)> = ops
+        .queue
+        .iter()
+        .map(|p| (p.queued, p.human_review))
+        .collect();
+    assert_eq!(depth, [(2, 1)]);
+    assert_eq!(ops.queue[0].at, now() - TimeDelta::minutes(10));
+}
+
+#[tokio::test]
 async fn queue_samples_older_than_the_retention_are_dropped() {
     let (pool, _) = migrated_pool().await;
     items(&pool, "queued", 2).await;
@@ -444,7 +467,7 @@ async fn the_operations_api_shows_annotators_to_admins_only() {
     assert_eq!(body["hours"].as_array().unwrap().len(), 30 * 24);
     assert_eq!(body["annotators"].as_array().unwrap().len(), 2);
     assert_eq!(body["queue"].as_array().unwrap().len(), 1);
-    assert_eq!(body["queue"][0]["queued"], 3.0);
+    assert_eq!(body["queue"][0]["queued"], 3);
 
     let body: serde_json::Value = get(Some(trainer), "").await.unwrap().json().await.unwrap();
     assert_eq!(body["days"], 7);

@@ -5,15 +5,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-/// The average number of items in `state` over one bin.
+/// The number of items in `state` at the last sample of one bin.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct QueueBin {
     pub bin: DateTime<Utc>,
     pub state: String,
-    pub items: f64,
+    pub items: i64,
 }
 
-/// The queue samples of `task_id` since `from`, averaged in bins of `bin_minutes` from `from`.
+/// The queue of `task_id` since `from`, in bins of `bin_minutes` from `from`: each bin's last
+/// sample per state (so the latest bin is the queue as last sampled).
 pub async fn queue_bins(
     pool: &PgPool,
     task_id: i64,
@@ -21,12 +22,11 @@ pub async fn queue_bins(
     bin_minutes: u32,
 ) -> Result<Vec<QueueBin>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT date_bin(make_interval(mins => $3), sampled_at, $2) AS bin, state,
-                avg(items)::float8 AS items
+        "SELECT DISTINCT ON (1, 2) date_bin(make_interval(mins => $3), sampled_at, $2) AS bin,
+                state, items
            FROM queue_samples
           WHERE task_id = $1 AND sampled_at >= $2
-          GROUP BY 1, 2
-          ORDER BY 1, 2",
+          ORDER BY 1, 2, sampled_at DESC",
     )
     .bind(task_id)
     .bind(from)

@@ -3,24 +3,29 @@
 
 use crate::api::operations::{AnnotatorThroughput, Operations};
 use crate::ui::chart::{ChartSpec, Mark, Series, TickFormat};
-use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+/// Dates labelled under a day chart at most.
+const MAX_DATE_LABELS: usize = 8;
+/// The lowest top of a count axis: 0–5 in whole steps.
+const COUNTS_TOP: f64 = 5.0;
 /// Annotators drawn in the throughput chart (the table lists everyone).
 const MAX_ANNOTATOR_LINES: usize = 6;
 
 /// Queue depth per waiting state over time.
 pub fn queue(figures: &Operations) -> ChartSpec {
-    let point = |value: fn(&crate::api::operations::QueuePoint) -> f64| {
+    let point = |value: fn(&crate::api::operations::QueuePoint) -> u64| {
         figures
             .queue
             .iter()
-            .map(|p| (hours_since(figures.from, p.at), value(p)))
+            .map(|p| (hours_since(figures.from, p.at), value(p) as f64))
             .collect::<Vec<_>>()
     };
     time_chart(
         figures,
         "Items waiting, by state",
         "Items",
+        COUNTS_TOP,
         vec![
             line("Queued for the judge", point(|p| p.queued)),
             line("Being judged", point(|p| p.judging)),
@@ -44,6 +49,7 @@ pub fn hourly(figures: &Operations) -> ChartSpec {
         figures,
         "Items per hour",
         "Items per hour",
+        COUNTS_TOP,
         vec![
             line("Judged", per_hour(|h| h.judged)),
             line("Human answers", per_hour(|h| h.answers)),
@@ -58,12 +64,14 @@ pub fn human_share(figures: &Operations) -> ChartSpec {
     let points = figures
         .days_totals
         .iter()
-        .filter_map(|d| Some((midday(figures, d.day), d.human_share?)))
+        .enumerate()
+        .filter_map(|(i, d)| Some((i as f64, d.human_share?)))
         .collect();
-    let mut spec = time_chart(
+    let mut spec = day_chart(
         figures,
         "Human share of decisions per day",
         "Decided by people",
+        1.0,
         vec![bars(figures, "Human share", points)],
     );
     spec.y_range = (0.0, 1.0);
@@ -77,13 +85,15 @@ pub fn tokens(figures: &Operations) -> ChartSpec {
         figures
             .days_totals
             .iter()
-            .map(|d| (midday(figures, d.day), value(&d.totals) as f64))
+            .enumerate()
+            .map(|(i, d)| (i as f64, value(&d.totals) as f64))
             .collect::<Vec<_>>()
     };
-    time_chart(
+    day_chart(
         figures,
         "Judge tokens per day",
         "Tokens",
+        1000.0,
         vec![
             line("Prompt", per_day(|t| t.prompt_tokens)),
             line("Completion", per_day(|t| t.completion_tokens)),
@@ -96,19 +106,20 @@ pub fn cost(figures: &Operations) -> ChartSpec {
     let points = figures
         .days_totals
         .iter()
-        .map(|d| (midday(figures, d.day), d.totals.cost_usd))
+        .enumerate()
+        .map(|(i, d)| (i as f64, d.totals.cost_usd))
         .collect();
-    time_chart(
+    day_chart(
         figures,
         "Judge cost per day",
         "US dollars",
+        0.01,
         vec![bars(figures, "Cost", points)],
     )
 }
 
 /// Answers and adjudications per day of the busiest annotators.
 pub fn annotators(figures: &Operations, people: &[AnnotatorThroughput]) -> ChartSpec {
-    let first_day = figures.from.date_naive();
     let series = people
         .iter()
         .take(MAX_ANNOTATOR_LINES)
@@ -117,15 +128,12 @@ pub fn annotators(figures: &Operations, people: &[AnnotatorThroughput]) -> Chart
                 .per_day
                 .iter()
                 .enumerate()
-                .map(|(i, count)| {
-                    let day = first_day + TimeDelta::days(i as i64);
-                    (midday(figures, day), *count as f64)
-                })
+                .map(|(i, count)| (i as f64, *count as f64))
                 .collect();
             line(&person.name, points)
         })
         .collect();
-    time_chart(figures, "Answers per day", "Answers", series)
+    day_chart(figures, "Answers per day", "Answers", COUNTS_TOP, series)
 }
 
 fn line(name: &str, points: Vec<(f64, f64)>) -> Series {
@@ -136,20 +144,51 @@ fn line(name: &str, points: Vec<(f64, f64)>) -> Series {
     }
 }
 
-/// Bars one day wide (less a gap).
+/// Bars one day wide (less a gap) on a [`day_chart`].
 fn bars(figures: &Operations, name: &str, points: Vec<(f64, f64)>) -> Series {
-    let span = span_hours(figures).max(1.0);
+    let days = figures.days_totals.len().max(1) as f64;
     Series {
         name: name.to_owned(),
         mark: Mark::Bars {
-            width_permille: ((24.0 * 0.7 / span * 1000.0) as u32).clamp(4, 700),
+            width_permille: (700.0 / days) as u32,
         },
         points,
     }
 }
 
-/// A chart over the period, its y axis from 0 to a little above the highest point.
-fn time_chart(figures: &Operations, title: &str, y_label: &str, series: Vec<Series>) -> ChartSpec {
+/// A chart of the period's days: day `i` at x = i, labelled with dates (at most 8 of them).
+fn day_chart(
+    figures: &Operations,
+    title: &str,
+    y_label: &str,
+    lowest_top: f64,
+    series: Vec<Series>,
+) -> ChartSpec {
+    let days = figures.days_totals.len();
+    let step = days.div_ceil(MAX_DATE_LABELS).max(1);
+    let labels = figures
+        .days_totals
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (days - 1 - i).is_multiple_of(step))
+        .map(|(i, d)| (i as f64, d.day.format("%b %-d").to_string()))
+        .collect();
+    let mut spec = time_chart(figures, title, y_label, lowest_top, series);
+    spec.x_label = "Day (UTC)".to_owned();
+    spec.x_range = (-0.5, days as f64 - 0.5);
+    spec.x_labels = Some(labels);
+    spec
+}
+
+/// A chart over the period, its y axis from 0 to a little above the highest point, and at
+/// least to `lowest_top` (so that a quiet period does not draw fractions of an item).
+fn time_chart(
+    figures: &Operations,
+    title: &str,
+    y_label: &str,
+    lowest_top: f64,
+    series: Vec<Series>,
+) -> ChartSpec {
     let highest = series
         .iter()
         .flat_map(|s| s.points.iter().map(|(_, y)| *y))
@@ -160,7 +199,7 @@ fn time_chart(figures: &Operations, title: &str, y_label: &str, series: Vec<Seri
         x_label: "Time (UTC)".to_owned(),
         y_label: y_label.to_owned(),
         x_range: (0.0, span),
-        y_range: (0.0, if highest > 0.0 { highest * 1.1 } else { 1.0 }),
+        y_range: (0.0, (highest * 1.1).max(lowest_top)),
         x_format: TickFormat::Integer,
         y_format: TickFormat::Compact,
         series,
@@ -176,13 +215,6 @@ fn span_hours(figures: &Operations) -> f64 {
 /// Hours from `from` to `at`.
 pub fn hours_since(from: DateTime<Utc>, at: DateTime<Utc>) -> f64 {
     (at - from).num_seconds() as f64 / 3600.0
-}
-
-/// The middle of `day` on the x axis, kept inside the period (its first and last days are
-/// partly outside).
-fn midday(figures: &Operations, day: NaiveDate) -> f64 {
-    let noon = day.and_hms_opt(12, 0, 0).expect("noon exists").and_utc();
-    hours_since(figures.from, noon).clamp(0.0, span_hours(figures))
 }
 
 /// Labels along the time axis: every 6 hours over a day, else every day, 5 days or 15 days

@@ -91,17 +91,20 @@ fn Dashboards(figures: Operations) -> impl IntoView {
     });
     view! {
         <p class="muted small" data-testid="sampling-note">{sampled}</p>
-        <section class="card">
-            <h2>"Queue depth"</h2>
-            <p class="muted small">{format!("Items waiting in each state, averaged over {} bins.", bin_name(figures.queue_bin_minutes))}</p>
-            <Chart spec=charts::queue(&figures) testid="queue-chart"/>
-            <tables::QueueTable figures=figures.clone()/>
-        </section>
-        <section class="card">
-            <h2>"Judged and reviewed per hour"</h2>
-            <Chart spec=charts::hourly(&figures) testid="hourly-chart"/>
-            <tables::HourlyTable hours=figures.hours.clone()/>
-        </section>
+        <div class="chart-pair">
+            <section class="card">
+                <h2>"Queue depth"</h2>
+                <p class="muted small">{format!("Items waiting in each state, as last sampled in each {} bin.", bin_name(figures.queue_bin_minutes))}</p>
+                <Chart spec=charts::queue(&figures) testid="queue-chart"/>
+                <tables::QueueTable figures=figures.clone()/>
+            </section>
+            <section class="card">
+                <h2>"Judged and reviewed per hour"</h2>
+                <p class="muted small">"Answers the judge gave (failed calls apart), and people's answers and adjudications."</p>
+                <Chart spec=charts::hourly(&figures) testid="hourly-chart"/>
+                <tables::HourlyTable hours=figures.hours.clone()/>
+            </section>
+        </div>
         <div class="chart-pair">
             <section class="card">
                 <h2>"Who decided"</h2>

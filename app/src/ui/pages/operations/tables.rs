@@ -4,15 +4,6 @@ use crate::api::operations::{ActivityDay, ActivityHour, AnnotatorThroughput, Ope
 use crate::ui::chart::{column_names, NumbersTable};
 use leptos::prelude::*;
 
-/// An average of whole counts: whole when it is, else one decimal.
-fn average(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    }
-}
-
 fn share(value: Option<f64>) -> String {
     value.map_or_else(String::new, |v| format!("{:.1}%", v * 100.0))
 }
@@ -25,11 +16,11 @@ pub fn QueueTable(figures: Operations) -> impl IntoView {
         .map(|p| {
             vec![
                 p.at.format("%Y-%m-%d %H:%M").to_string(),
-                average(p.queued),
-                average(p.judging),
-                average(p.human_review),
-                average(p.adjudication),
-                average(p.failed),
+                p.queued.to_string(),
+                p.judging.to_string(),
+                p.human_review.to_string(),
+                p.adjudication.to_string(),
+                p.failed.to_string(),
             ]
         })
         .collect();

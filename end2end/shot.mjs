@@ -1,0 +1,15 @@
+import { chromium } from '@playwright/test';
+const [,, url, out, email, password, scheme] = process.argv;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme ?? 'light' });
+const page = await context.newPage();
+await page.goto('http://127.0.0.1:3300/login');
+await page.waitForTimeout(800);
+await page.fill('input[name=email]', email);
+await page.fill('input[name=password]', password);
+await page.keyboard.press('Enter');
+await page.waitForURL(/\/$/);
+await page.goto(url);
+await page.waitForTimeout(2500);
+await page.screenshot({ path: out, fullPage: true });
+await browser.close();
