@@ -135,6 +135,9 @@ pub struct AnnotatorAgreement {
     /// Krippendorff's α: nominal on a pass/fail scale, ordinal on a graded one; `None` when
     /// undefined (no item with two answers, or only one label ever used).
     pub alpha: Option<f64>,
+    /// Its 95% bootstrap interval, resampling items; `None` with α, or when too few resamples
+    /// define α.
+    pub alpha_interval: Option<Interval>,
     pub level: MeasurementLevel,
 }
 

@@ -10,7 +10,7 @@ use crate::api::metrics::{
 };
 use crate::domain::agreement::{
     self, BootstrapConfig, CoincidenceMatrix, ConfidenceBucket, ConfusionMatrix, KappaWeighting,
-    MeasurementLevel,
+    MeasurementLevel, UnitKind,
 };
 use crate::domain::{ScaleKind, TaskDefinition};
 use crate::AppError;
@@ -127,14 +127,15 @@ pub async fn task_metrics(
     })
 }
 
-/// Krippendorff's α per criterion from the annotator pair counters.
+/// Krippendorff's α per criterion from the annotator pair counters, with a bootstrap interval
+/// over items.
 async fn annotator_agreement(
     pool: &PgPool,
     task_id: i64,
     definition: &TaskDefinition,
 ) -> Result<Vec<AnnotatorAgreement>, sqlx::Error> {
     let pairs = db::agreement::annotator_pairs(pool, task_id).await?;
-    let units = db::agreement::annotator_units(pool, task_id).await?;
+    let unit_kinds = db::agreement::annotator_unit_kinds(pool, task_id).await?;
     let labels: Vec<&str> = definition
         .scale
         .labels
@@ -164,13 +165,26 @@ async fn annotator_agreement(
             let alpha = CoincidenceMatrix::from_pair_counts(labels.len(), cells)
                 .ok()
                 .and_then(|matrix| matrix.alpha(level));
+            let kinds: Vec<UnitKind> = unit_kinds
+                .iter()
+                .filter(|(name, _, _)| *name == criterion.name)
+                .map(|(_, counts, units)| UnitKind {
+                    counts: labels
+                        .iter()
+                        .map(|label| counts.get(*label).copied().unwrap_or(0))
+                        .collect(),
+                    units: u64::try_from(*units).unwrap_or(0),
+                })
+                .collect();
+            let alpha_interval = alpha.and_then(|_| {
+                agreement::bootstrap_krippendorff_alpha(labels.len(), &kinds, level, BOOTSTRAP)
+                    .map(|b| b.interval)
+            });
             AnnotatorAgreement {
                 criterion: criterion.name.clone(),
-                items: units
-                    .iter()
-                    .find(|u| u.0 == criterion.name)
-                    .map_or(0, |u| u.1.max(0) as u64),
+                items: kinds.iter().map(|kind| kind.units).sum(),
                 alpha,
+                alpha_interval,
                 level,
             }
         })

@@ -35,34 +35,54 @@ impl CoincidenceMatrix {
         values: usize,
         units: impl IntoIterator<Item = U>,
     ) -> Result<Self, AgreementError> {
-        let mut coincidences = vec![0.0; values * values];
+        let mut matrix = Self {
+            values,
+            coincidences: vec![0.0; values * values],
+        };
         for unit in units {
-            let unit = unit.as_ref();
-            if unit.len() != values {
-                return Err(AgreementError::WrongCountLength {
-                    expected: values,
-                    actual: unit.len(),
-                });
-            }
-            let coded: u64 = unit.iter().sum();
-            if coded < 2 {
-                continue;
-            }
-            // Each of the m·(m-1) ordered pairs within the unit weighs 1/(m-1),
-            // so every pairable value contributes exactly 1 to the margins.
-            let pair_weight = (coded - 1) as f64;
-            for (c, &count_c) in unit.iter().enumerate() {
-                for (k, &count_k) in unit.iter().enumerate() {
-                    let same_value_correction = if c == k { count_c } else { 0 };
-                    let pairs = count_c * count_k - same_value_correction;
-                    coincidences[c * values + k] += pairs as f64 / pair_weight;
-                }
+            matrix.add_unit(unit.as_ref(), 1)?;
+        }
+        Ok(matrix)
+    }
+
+    /// Builds from `(value counts, how many units have them)`.
+    pub fn from_weighted_units<'a>(
+        values: usize,
+        units: impl IntoIterator<Item = (&'a [u64], u64)>,
+    ) -> Result<Self, AgreementError> {
+        let mut matrix = Self {
+            values,
+            coincidences: vec![0.0; values * values],
+        };
+        for (unit, weight) in units {
+            matrix.add_unit(unit, weight)?;
+        }
+        Ok(matrix)
+    }
+
+    /// Adds `weight` units with value counts `unit`.
+    fn add_unit(&mut self, unit: &[u64], weight: u64) -> Result<(), AgreementError> {
+        if unit.len() != self.values {
+            return Err(AgreementError::WrongCountLength {
+                expected: self.values,
+                actual: unit.len(),
+            });
+        }
+        let coded: u64 = unit.iter().sum();
+        if coded < 2 || weight == 0 {
+            return Ok(());
+        }
+        // Each of the m·(m-1) ordered pairs within the unit weighs 1/(m-1),
+        // so every pairable value contributes exactly 1 to the margins.
+        let pair_weight = (coded - 1) as f64;
+        for (c, &count_c) in unit.iter().enumerate() {
+            for (k, &count_k) in unit.iter().enumerate() {
+                let same_value_correction = if c == k { count_c } else { 0 };
+                let pairs = count_c * count_k - same_value_correction;
+                self.coincidences[c * self.values + k] += (pairs * weight) as f64 / pair_weight;
             }
         }
-        Ok(Self {
-            values,
-            coincidences,
-        })
+        Ok(())
     }
 
     /// Builds from pair counts summed over units, as a database can keep them:

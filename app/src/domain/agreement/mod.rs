@@ -23,8 +23,8 @@ mod risk_coverage;
 mod reference_tests;
 
 pub use bootstrap::{
-    bootstrap_cohen_kappa, bootstrap_f1, bootstrap_percentile_interval, BootstrapConfig,
-    BootstrapInterval, MIN_DEFINED_SHARE,
+    bootstrap_cohen_kappa, bootstrap_f1, bootstrap_krippendorff_alpha,
+    bootstrap_percentile_interval, BootstrapConfig, BootstrapInterval, UnitKind, MIN_DEFINED_SHARE,
 };
 pub use calibration::{reliability_diagram, ConfidenceBucket, ReliabilityBin, ReliabilityDiagram};
 pub use classification::{

@@ -3,6 +3,7 @@
 
 use crate::api::metrics::EvaluationSummary;
 use sqlx::PgPool;
+use std::collections::BTreeMap;
 
 /// A judge configuration with reviewed items in the sample.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -137,13 +138,16 @@ pub async fn annotator_pairs(
     .await
 }
 
-/// Items with two or more standing answers, per criterion.
-pub async fn annotator_units(
+/// Items with two or more standing answers, per criterion and label counts: (criterion, label →
+/// annotators who gave it, items). Items with the same counts are interchangeable for α, so
+/// these few rows are all its bootstrap needs.
+pub async fn annotator_unit_kinds(
     pool: &PgPool,
     task_id: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, sqlx::types::Json<BTreeMap<String, u64>>, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT criterion, count(*) FROM iaa_units WHERE task_id = $1 GROUP BY criterion",
+        "SELECT criterion, counts, count(*) FROM iaa_units WHERE task_id = $1
+         GROUP BY criterion, counts ORDER BY criterion, counts::text",
     )
     .bind(task_id)
     .fetch_all(pool)

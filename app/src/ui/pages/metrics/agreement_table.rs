@@ -2,7 +2,7 @@
 //! Cohen's κ added), and the confusion matrix behind each row.
 
 use super::format::{decimal, percent};
-use crate::api::metrics::{AnnotatorAgreement, CriterionAgreement};
+use crate::api::metrics::{AnnotatorAgreement, CriterionAgreement, Estimate};
 use leptos::prelude::*;
 
 fn name(row: &CriterionAgreement) -> String {
@@ -96,7 +96,7 @@ pub fn AnnotatorTable(rows: Vec<AnnotatorAgreement>) -> impl IntoView {
                 <tr data-testid="annotator-row" data-criterion=criterion>
                     <th scope="row">{row.criterion}</th>
                     <td class="num" data-testid="items">{row.items}</td>
-                    <td class="num" data-testid="alpha">{row.alpha.map(|a| format!("{a:.3}")).unwrap_or_else(|| "–".into())}</td>
+                    <td class="num" data-testid="alpha">{decimal(&row.alpha.map(|value| Estimate { value, interval: row.alpha_interval }))}</td>
                     <td>{format!("{:?}", row.level).to_lowercase()}</td>
                 </tr>
             }
@@ -107,7 +107,7 @@ pub fn AnnotatorTable(rows: Vec<AnnotatorAgreement>) -> impl IntoView {
             <thead><tr>
                 <th scope="col">"Criterion"</th>
                 <th scope="col" class="num">"Items with 2+ answers"</th>
-                <th scope="col" class="num">"Krippendorff's α"</th>
+                <th scope="col" class="num">"Krippendorff's α (95% interval)"</th>
                 <th scope="col">"Level"</th>
             </tr></thead>
             <tbody>{body}</tbody>
