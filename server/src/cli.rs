@@ -167,6 +167,10 @@ pub struct WorkerArgs {
     /// Also run export jobs.
     #[arg(long, env = "COJUDGE_EXPORT_RUNNER", default_value_t = true, action = clap::ArgAction::Set)]
     pub export_runner: bool,
+    /// Serve Prometheus metrics (`/metrics`), `/healthz` and `/readyz` on this address, e.g.
+    /// `0.0.0.0:9187`. Unset: no HTTP port.
+    #[arg(long, env = "COJUDGE_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub exports: ExportDirArgs,
     #[command(flatten)]

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod export;
 pub mod ingest;
 pub mod judge;
+pub mod observability;
 pub mod operations;
 pub mod postgres;
 pub mod rest;

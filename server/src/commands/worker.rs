@@ -17,7 +17,8 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
             _ = worker::queue_empty(pool), if exit_when_empty => {}
         }
     };
-    // Stops the export runner and the sampler once the judge worker has stopped.
+    // Stops the export runner, the sampler and the metrics server once the judge worker has
+    // stopped.
     let background_stop = tokio_util::sync::CancellationToken::new();
     let exports = args.export_runner.then(|| {
         tokio::spawn(crate::export::jobs::run_jobs(
@@ -33,6 +34,13 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
             background_stop.clone().cancelled_owned(),
         ))
     });
+    let metrics = args.metrics_addr.map(|addr| {
+        tokio::spawn(crate::observability::scrape::serve(
+            addr,
+            db.pool.clone(),
+            background_stop.clone().cancelled_owned(),
+        ))
+    });
     let result = worker::run(db.pool.clone(), settings, stop).await;
     background_stop.cancel();
     if let Some(exports) = exports {
@@ -40,6 +48,9 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     }
     if let Some(sampler) = sampler {
         sampler.await?;
+    }
+    if let Some(metrics) = metrics {
+        metrics.await??;
     }
     db.close().await;
     let report = result?;

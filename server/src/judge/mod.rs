@@ -18,6 +18,7 @@ pub mod client;
 pub mod confidence;
 pub mod evaluate;
 pub mod http;
+pub mod instruments;
 pub mod prompt;
 pub mod queue;
 pub mod rate_limit;

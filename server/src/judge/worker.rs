@@ -64,6 +64,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<WorkerReport> {
     let worker = Uuid::new_v4();
+    crate::observability::install();
     let assessor = Assessor::connect(&settings)?;
     match &assessor {
         Some(_) => {
@@ -275,6 +276,7 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         .assess(&task.definition, &item.context, &item.output)
         .await;
     drop(slot);
+    super::instruments::observe(task.definition.name.as_str(), &result, started.elapsed());
     let draw = audit_draw(&audit_digest(
         task.definition.name.as_str(),
         &item.external_id,

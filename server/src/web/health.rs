@@ -11,8 +11,13 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    database_ready(&state.pool).await
+}
+
+/// 200 when `pool` reaches the database, 503 otherwise.
+pub async fn database_ready(pool: &sqlx::PgPool) -> (StatusCode, Json<Value>) {
     match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
+        .fetch_one(pool)
         .await
     {
         Ok(_) => (

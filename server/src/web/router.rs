@@ -40,6 +40,7 @@ impl WebConfig {
 }
 
 pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
+    crate::observability::install();
     let leptos_options = LeptosOptions::builder()
         .output_name("cojudge")
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -62,6 +63,7 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::observability::scrape::metrics))
         .route(
             "/exports/{id}/files/{name}",
             get(super::export_files::download),
@@ -98,5 +100,8 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     }
     router
         .layer(axum::middleware::from_fn(server_timing::add_server_timing))
+        .route_layer(axum::middleware::from_fn(
+            crate::observability::http::record_request,
+        ))
         .layer(TraceLayer::new_for_http())
 }

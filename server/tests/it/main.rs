@@ -18,6 +18,7 @@ mod judged_import;
 mod launcher;
 mod metrics;
 mod migrations;
+mod observability;
 mod operations;
 mod pages;
 mod rest_import;
