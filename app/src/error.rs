@@ -58,8 +58,17 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, errors reading a request (a body that is not the function's JSON or form,
+    /// a missing or mistyped argument) are the caller's: 400 with what was wrong, never a 500.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message)
+            | ServerFnErrorErr::Deserialization(message)
+                if cfg!(feature = "ssr") =>
+            {
+                AppError::Invalid(format!("The request could not be read: {message}")).with_status()
+            }
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
                 AppError::Invalid(message)
             }

@@ -2,6 +2,7 @@
 //! database per test. A single test binary (modules below) keeps linking time down.
 
 mod accounts;
+mod bad_requests;
 mod cli;
 mod csrf;
 mod demo;
