@@ -5,6 +5,7 @@ use super::csrf::{refuse_cross_origin, AllowedOrigins};
 use super::{health, security_headers, server_timing, sessions};
 use app::server::AppState;
 use app::{shell, App};
+use axum::http::HeaderName;
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -14,7 +15,9 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// What the web layer needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -98,10 +101,37 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
     for layer in security_headers::layers() {
         router = router.layer(layer);
     }
+    let request_id = HeaderName::from_static(REQUEST_ID);
     router
         .layer(axum::middleware::from_fn(server_timing::add_server_timing))
         .route_layer(axum::middleware::from_fn(
             crate::observability::http::record_request,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The header that carries a request's id: a client's (or proxy's) own is kept, else a UUID is
+/// set; the response carries it back, and every log line of the request names it.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The span every log line of a request is recorded in: method, path (never the query string,
+/// which may carry a token) and request id.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
 }

@@ -17,6 +17,7 @@ mod judge_support;
 mod judge_worker;
 mod judged_import;
 mod launcher;
+mod logs;
 mod metrics;
 mod migrations;
 mod observability;
