@@ -200,3 +200,61 @@ async fn every_role_sees_the_task_summaries_with_counts_per_state() {
     assert!(tasks.iter().all(|t| t.counts.len() == 6 && t.total == 0));
     assert_eq!(tasks[1].criteria.len(), 4);
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled_per_address_on_every_process() {
+    let app = spawn_app().await;
+    app.add_user("bo@example.org", Role::Annotator, "bo-password-1")
+        .await;
+    app.add_user("cy@example.org", Role::Annotator, "cy-password-1")
+        .await;
+    let client = app.client();
+    for _ in 0..5 {
+        let refused = app.sign_in(&client, "Bo@Example.org ", "guess").await;
+        assert_eq!(refused.status(), 401);
+    }
+    // The right password no longer helps, and no password is checked.
+    let throttled = app
+        .sign_in(&client, "bo@example.org", "bo-password-1")
+        .await;
+    assert_eq!(throttled.status(), 429);
+    let wait: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let message = throttled.text().await.unwrap();
+    assert!(message.contains("Too many failed sign-ins"), "{message}");
+    // An unknown address is throttled alike, so the refusal does not tell which exist.
+    for _ in 0..5 {
+        app.sign_in(&client, "nobody@example.org", "guess").await;
+    }
+    assert_eq!(
+        app.sign_in(&client, "nobody@example.org", "guess")
+            .await
+            .status(),
+        429
+    );
+    // Another address is not affected; its success forgets its own failures.
+    app.sign_in(&client, "cy@example.org", "guess").await;
+    let cy = app
+        .sign_in(&client, "cy@example.org", "cy-password-1")
+        .await;
+    assert!(cy.status().is_redirection(), "{:?}", cy.text().await);
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE email = 'cy@example.org'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+    // Once the failures are older than the window, the right password works again.
+    sqlx::query("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let later = app
+        .sign_in(&client, "bo@example.org", "bo-password-1")
+        .await;
+    assert!(later.status().is_redirection());
+}

@@ -36,6 +36,7 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
             "judge_configs",
             "judge_evaluations",
             "judgments",
+            "login_failures",
             "queue_samples",
             "review_slots",
             "routing_decisions",

@@ -5,6 +5,7 @@ pub mod agreement;
 pub mod annotators;
 pub mod audit;
 pub mod exports;
+pub mod login_throttle;
 pub mod my_work;
 pub mod operations;
 pub mod review;
