@@ -47,6 +47,24 @@ pub struct ActivityHour {
     pub cost_usd: f64,
 }
 
+impl ActivityHour {
+    /// Adds `other`'s figures to these (its hour aside).
+    pub fn add(&mut self, other: &ActivityHour) {
+        self.judged += other.judged;
+        self.judge_errors += other.judge_errors;
+        self.evaluated += other.evaluated;
+        self.answers += other.answers;
+        self.skips += other.skips;
+        self.adjudications += other.adjudications;
+        self.verdicts_judge += other.verdicts_judge;
+        self.verdicts_human += other.verdicts_human;
+        self.verdicts_adjudicated += other.verdicts_adjudicated;
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.cost_usd += other.cost_usd;
+    }
+}
+
 /// The same figures summed over one day (UTC), with the human share of decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityDay {

@@ -125,18 +125,7 @@ pub fn daily_totals(hours: &[ActivityHour]) -> Vec<ActivityDay> {
                 hour: hour.hour,
                 ..ActivityHour::default()
             });
-        day.judged += hour.judged;
-        day.judge_errors += hour.judge_errors;
-        day.evaluated += hour.evaluated;
-        day.answers += hour.answers;
-        day.skips += hour.skips;
-        day.adjudications += hour.adjudications;
-        day.verdicts_judge += hour.verdicts_judge;
-        day.verdicts_human += hour.verdicts_human;
-        day.verdicts_adjudicated += hour.verdicts_adjudicated;
-        day.prompt_tokens += hour.prompt_tokens;
-        day.completion_tokens += hour.completion_tokens;
-        day.cost_usd += hour.cost_usd;
+        day.add(hour);
     }
     days.into_iter()
         .map(|(day, totals)| {

@@ -1,7 +1,7 @@
 //! The operations charts: time on the x axis (hours since the period's start, labelled with
 //! times or dates), counts on the y axis.
 
-use crate::api::operations::{AnnotatorThroughput, Operations};
+use crate::api::operations::{ActivityHour, AnnotatorThroughput, Operations, QueuePoint};
 use crate::ui::chart::{ChartSpec, Mark, Series, TickFormat};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
@@ -14,12 +14,8 @@ const MAX_ANNOTATOR_LINES: usize = 6;
 
 /// Queue depth per waiting state over time.
 pub fn queue(figures: &Operations) -> ChartSpec {
-    let point = |value: fn(&crate::api::operations::QueuePoint) -> u64| {
-        figures
-            .queue
-            .iter()
-            .map(|p| (hours_since(figures.from, p.at), value(p) as f64))
-            .collect::<Vec<_>>()
+    let point = |value: fn(&QueuePoint) -> u64| {
+        points(&figures.queue, |p| hours_since(figures.from, p.at), value)
     };
     time_chart(
         figures,
@@ -38,12 +34,8 @@ pub fn queue(figures: &Operations) -> ChartSpec {
 
 /// Judged, human answers, adjudications and judge errors per hour.
 pub fn hourly(figures: &Operations) -> ChartSpec {
-    let per_hour = |value: fn(&crate::api::operations::ActivityHour) -> u64| {
-        figures
-            .hours
-            .iter()
-            .map(|h| (hours_since(figures.from, h.hour), value(h) as f64))
-            .collect::<Vec<_>>()
+    let per_hour = |value: fn(&ActivityHour) -> u64| {
+        points(&figures.hours, |h| hours_since(figures.from, h.hour), value)
     };
     time_chart(
         figures,
@@ -81,13 +73,10 @@ pub fn human_share(figures: &Operations) -> ChartSpec {
 
 /// Prompt and completion tokens per day.
 pub fn tokens(figures: &Operations) -> ChartSpec {
-    let per_day = |value: fn(&crate::api::operations::ActivityHour) -> u64| {
-        figures
-            .days_totals
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (i as f64, value(&d.totals) as f64))
-            .collect::<Vec<_>>()
+    let per_day = |value: fn(&ActivityHour) -> u64| -> Vec<(f64, f64)> {
+        let days = figures.days_totals.iter().enumerate();
+        days.map(|(i, d)| (i as f64, value(&d.totals) as f64))
+            .collect()
     };
     day_chart(
         figures,
@@ -134,6 +123,11 @@ pub fn annotators(figures: &Operations, people: &[AnnotatorThroughput]) -> Chart
         })
         .collect();
     day_chart(figures, "Answers per day", "Answers", COUNTS_TOP, series)
+}
+
+/// One point per row: x and a count from the row.
+fn points<T>(rows: &[T], x: impl Fn(&T) -> f64, y: impl Fn(&T) -> u64) -> Vec<(f64, f64)> {
+    rows.iter().map(|row| (x(row), y(row) as f64)).collect()
 }
 
 fn line(name: &str, points: Vec<(f64, f64)>) -> Series {
