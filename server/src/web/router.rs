@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -70,6 +71,15 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
         .route(
             "/exports/{id}/files/{name}",
             get(super::export_files::download),
+        )
+        // The browser bundle and the favicon are served here, not by Leptos' file fallback:
+        // that one reads its response options from the thread's current reactive owner, which
+        // under concurrency can be another request's (a 404 page's status was seen on the
+        // wasm file).
+        .nest_service("/pkg", ServeDir::new(config.site_root.join("pkg")))
+        .route_service(
+            "/favicon.svg",
+            ServeFile::new(config.site_root.join("favicon.svg")),
         )
         .merge(crate::rest::router())
         .leptos_routes_with_context(
