@@ -18,7 +18,10 @@
 
 pub mod content;
 mod lines;
+mod nul;
 pub mod pipeline;
+#[cfg(test)]
+mod properties;
 pub mod record;
 pub mod report;
 pub mod rules;

@@ -3,6 +3,7 @@
 //! already made for items judged offline.
 
 use super::content::audit_digest;
+use super::nul::nul_errors;
 use super::record::{FieldError, Generator, ImportedJudgment, ItemRecord};
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
 use app::domain::{RoutingDecision, TaskDefinition, Verdict};
@@ -64,6 +65,7 @@ impl TaskRules {
         default_batch: Option<&str>,
     ) -> Result<CheckedItem, Vec<FieldError>> {
         let mut errors = Vec::new();
+        nul_errors(&record, &mut errors);
         let task = self.definition.name.as_str();
         if record.task.as_deref().is_some_and(|t| t != task) {
             errors.push(FieldError::new(

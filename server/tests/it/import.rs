@@ -102,6 +102,40 @@ async fn one_invalid_line_imports_nothing_and_says_which_line_and_field() {
 }
 
 #[tokio::test]
+async fn a_nul_character_is_a_field_error_not_a_failed_import() {
+    // PostgreSQL stores no U+0000; JSON can carry one. Found by the import parser's fuzzing.
+    let (pool, url) = migrated_pool().await;
+    let mut items = tag_items(4, 5);
+    items[1]["output"]["tags"][0]["reason"] = json!("fits\u{0}");
+    items[2]["batch"] = json!("batch\u{0}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "nul.jsonl", jsonl(&items).as_bytes());
+    let path = file.to_str().unwrap();
+
+    let refused = cojudge(&url, &["import", path, "--task", "tag"]);
+    let skipped = cojudge(&url, &["import", path, "--task", "tag", "--skip-invalid"]);
+
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let stderr = stderr(&refused);
+    let nul = "contains a NUL character (U+0000), which PostgreSQL cannot store";
+    assert!(
+        stderr.contains(&format!("{path}:2: output.tags.0.reason: {nul}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{path}:3: batch: {nul}")),
+        "{stderr}"
+    );
+    assert_eq!(
+        skipped.status.code(),
+        Some(2),
+        "lines were skipped: {}",
+        crate::harness::stderr(&skipped)
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 2);
+}
+
+#[tokio::test]
 async fn skip_invalid_imports_the_rest_and_writes_rejected_lines_verbatim() {
     let (pool, url) = migrated_pool().await;
     let mut lines: Vec<String> = tag_items(6, 3).iter().map(Value::to_string).collect();
