@@ -15,6 +15,7 @@ use async_openai::types::chat::{
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One request to the judge model.
 #[derive(Debug, Clone)]
@@ -44,13 +45,28 @@ pub struct ChatAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     #[error("the endpoint answered HTTP {status}: {message}")]
-    Status { status: u16, message: String },
+    Status {
+        status: u16,
+        message: String,
+        /// The endpoint's `Retry-After` on its last answer.
+        retry_after: Option<Duration>,
+    },
     #[error("the request timed out")]
     Timeout,
     #[error("the endpoint could not be reached")]
     Unreachable,
     #[error("the endpoint's answer could not be read: {0}")]
     BadResponse(String),
+}
+
+impl CallError {
+    /// How long the endpoint asked to be left alone, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            CallError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 /// A client for one endpoint. Cheap to clone.
@@ -75,10 +91,20 @@ impl LlmClient {
     pub async fn chat(&self, call: &ChatCall) -> Result<ChatAnswer, CallError> {
         let stats = Arc::new(CallStats::default());
         let result = CALL_STATS.scope(stats.clone(), self.chat_inner(call)).await;
-        result.map(|answer| ChatAnswer {
-            attempts: stats.attempts(),
-            ..answer
-        })
+        match result {
+            Ok(answer) => Ok(ChatAnswer {
+                attempts: stats.attempts(),
+                ..answer
+            }),
+            Err(CallError::Status {
+                status, message, ..
+            }) => Err(CallError::Status {
+                status,
+                message,
+                retry_after: stats.retry_after(),
+            }),
+            Err(other) => Err(other),
+        }
     }
 
     async fn chat_inner(&self, call: &ChatCall) -> Result<ChatAnswer, CallError> {
@@ -151,6 +177,7 @@ fn classify(error: OpenAIError) -> CallError {
         OpenAIError::ApiError(error) => CallError::Status {
             status: error.status_code.as_u16(),
             message: error.api_error.message.chars().take(200).collect(),
+            retry_after: None,
         },
         OpenAIError::Reqwest(error) if error.is_timeout() => CallError::Timeout,
         OpenAIError::Reqwest(error) if error.is_connect() => CallError::Unreachable,

@@ -11,7 +11,7 @@ use async_openai::middleware::HttpRequestFactory;
 use futures_util::future::BoxFuture;
 use http_client::{Response, StatusCode};
 use rand::Rng;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -53,14 +53,34 @@ impl RetryPolicy {
 }
 
 /// What the HTTP layer saw during one judge call.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CallStats {
     attempts: AtomicU32,
+    /// The `Retry-After` of the last retryable answer, in milliseconds (`u64::MAX`: none).
+    retry_after_ms: AtomicU64,
+}
+
+impl Default for CallStats {
+    fn default() -> CallStats {
+        CallStats {
+            attempts: AtomicU32::new(0),
+            retry_after_ms: AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 impl CallStats {
     pub fn attempts(&self) -> u32 {
         self.attempts.load(Ordering::Relaxed)
+    }
+
+    /// The `Retry-After` the endpoint sent with its last retryable answer, if any: when the
+    /// call fails for good, the item is not tried again before it.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.retry_after_ms.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
     }
 }
 
@@ -125,7 +145,14 @@ impl ResilientHttp {
             let _ = CALL_STATS.try_with(|stats| stats.attempts.fetch_add(1, Ordering::Relaxed));
             let result = self.client.execute(request).await;
             let retry_after = match &result {
-                Ok(response) if retryable_status(response.status()) => Some(retry_after(response)),
+                Ok(response) if retryable_status(response.status()) => {
+                    let after = retry_after(response);
+                    let ms =
+                        after.map_or(u64::MAX, |a| a.as_millis().min(u64::MAX as u128 - 1) as u64);
+                    let _ = CALL_STATS
+                        .try_with(|stats| stats.retry_after_ms.store(ms, Ordering::Relaxed));
+                    Some(after)
+                }
                 Ok(_) => return result.map_err(OpenAIError::Reqwest),
                 Err(error) if error.is_timeout() || error.is_connect() => Some(None),
                 Err(_) => None,

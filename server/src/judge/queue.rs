@@ -22,8 +22,11 @@ pub struct ClaimedItem {
     pub context: Value,
     pub output: Value,
     pub golden: bool,
-    /// Claims so far, this one included.
+    /// Attempts so far, this one included: claims from the queue (a first try, or a retry after
+    /// the endpoint failed). Taking over a lapsed lease continues the same attempt.
     pub attempts: i32,
+    /// Times a worker stopped while judging the item (its lease lapsed and it was taken over).
+    pub abandoned: i32,
     /// The task's rubric version at the claim.
     pub rubric_version: i32,
 }
@@ -45,10 +48,12 @@ pub async fn claim(
              FOR UPDATE SKIP LOCKED)
          UPDATE items i
          SET state = 'judging', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3),
-             judge_attempts = i.judge_attempts + 1, updated_at = now()
+             judge_attempts = i.judge_attempts + (i.state = 'queued')::int,
+             judge_abandoned = i.judge_abandoned + (i.state = 'judging')::int,
+             judge_retaken = (i.state = 'judging'), updated_at = now()
          FROM next WHERE i.id = next.id
          RETURNING i.id, i.task_id, i.external_id, i.context, i.output, i.golden IS NOT NULL AS golden,
-                   i.judge_attempts, (SELECT t.current_rubric FROM tasks t WHERE t.id = i.task_id) AS rubric_version",
+                   i.judge_attempts, i.judge_abandoned, (SELECT t.current_rubric FROM tasks t WHERE t.id = i.task_id) AS rubric_version",
     )
     .bind(worker)
     .bind(limit)
@@ -65,6 +70,7 @@ pub async fn claim(
             output: row.get("output"),
             golden: row.get("golden"),
             attempts: row.get("judge_attempts"),
+            abandoned: row.get("judge_abandoned"),
             rubric_version: row.get("rubric_version"),
         })
         .collect();
@@ -322,11 +328,13 @@ pub async fn fail(
     Ok(())
 }
 
-/// Hands back every item this worker still holds (at shutdown), without counting the claim.
+/// Hands back every item this worker still holds (at shutdown), undoing what the claim counted.
 pub async fn release_all(pool: &PgPool, worker: Uuid) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE items SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
-                          judge_attempts = greatest(judge_attempts - 1, 0), updated_at = now()
+                          judge_attempts = greatest(judge_attempts - (NOT judge_retaken)::int, 0),
+                          judge_abandoned = greatest(judge_abandoned - judge_retaken::int, 0),
+                          judge_retaken = false, updated_at = now()
          WHERE state = 'judging' AND lease_owner = $1",
     )
     .bind(worker)

@@ -82,7 +82,8 @@ pub async fn rerun(
         "WITH chosen AS (SELECT id FROM rerun_candidates WHERE NOT human),
               dropped AS (DELETE FROM verdicts v USING chosen c WHERE v.item_id = c.id AND v.provenance = 'judge'),
               unslotted AS (DELETE FROM review_slots s USING chosen c WHERE s.item_id = c.id)
-         UPDATE items i SET state = 'queued', judge_attempts = 0, judge_error = NULL, judge_not_before = NULL,
+         UPDATE items i SET state = 'queued', judge_attempts = 0, judge_abandoned = 0, judge_retaken = false,
+                            judge_error = NULL, judge_not_before = NULL,
                             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
          FROM chosen c WHERE i.id = c.id",
     )

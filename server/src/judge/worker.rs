@@ -25,6 +25,11 @@ use uuid::Uuid;
 const IDLE_POLL: Duration = Duration::from_secs(2);
 /// Most items claimed in one statement.
 const CLAIM_BATCH: i64 = 64;
+/// Workers that may stop while judging one item (killed, crashed, lost) before it is given up
+/// on as a likely cause: a poison item must not take down every worker in turn.
+const MAX_ABANDONED: i32 = 10;
+/// The longest `Retry-After` an item's next attempt waits for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What a worker did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -258,8 +263,11 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         .assessor
         .as_ref()
         .expect("items are claimed only with a judge");
-    if item.attempts > settings.max_attempts {
-        let error = format!("gave up after {} attempts", settings.max_attempts);
+    if item.abandoned > MAX_ABANDONED {
+        let error = format!(
+            "gave up: {} workers stopped while judging this item",
+            item.abandoned
+        );
         queue::fail(&context.pool, item.id, context.worker, &error).await?;
         return Ok(Ended::Failed);
     }
@@ -311,7 +319,10 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
                 queue::fail(&context.pool, item.id, context.worker, &message).await?;
                 return Ok(Ended::Failed);
             }
-            let delay = settings.retry_delay * 2u32.pow((item.attempts - 1).clamp(0, 10) as u32);
+            let backoff = settings.retry_delay * 2u32.pow((item.attempts - 1).clamp(0, 10) as u32);
+            // An endpoint that said when to come back is not asked sooner (up to an hour).
+            let asked = error.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER);
+            let delay = backoff.max(asked);
             tracing::info!(item = item.id, error = %message, ?delay, "judging failed; trying again later");
             queue::retry_later(&context.pool, item.id, context.worker, &message, delay).await?;
             return Ok(Ended::RetryLater);

@@ -115,10 +115,12 @@ async fn a_worker_killed_mid_flight_loses_nothing_and_duplicates_nothing() {
 
     assert!(judgments_per_item(&pool).await.iter().all(|n| *n == 1));
     assert_eq!(judgments_per_item(&pool).await.len(), 40);
-    let retaken: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE judge_attempts = 2")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let retaken: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM items WHERE judge_abandoned = 1 AND judge_attempts = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(retaken, orphaned, "every orphan was taken over once");
 }
 
@@ -204,4 +206,135 @@ async fn a_worker_rides_out_dropped_database_connections() {
     let per_item = judgments_per_item(&pool).await;
     assert_eq!(per_item.len(), 60);
     assert!(per_item.iter().all(|n| *n == 1), "{per_item:?}");
+}
+
+/// Kills for the SIGKILL soak: 100 in CI; `COJUDGE_SOAK_KILLS` runs a longer soak.
+fn soak_kills() -> usize {
+    std::env::var("COJUDGE_SOAK_KILLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100)
+}
+
+/// A small xorshift generator: the soak's random moments, reproducible from the seed it prints.
+struct Moments(u64);
+
+impl Moments {
+    fn between(&mut self, low_ms: u64, high_ms: u64) -> Duration {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        Duration::from_millis(low_ms + self.0 % (high_ms - low_ms))
+    }
+}
+
+#[tokio::test]
+async fn workers_killed_at_random_moments_under_steady_load_lose_and_duplicate_nothing() {
+    let (pool, url) = migrated_pool().await;
+    let fake = FakeOpenAi::start_with(Options {
+        latency: Duration::from_millis(40),
+        ..Options::default()
+    })
+    .await;
+    let kills = soak_kills();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("SIGKILL soak: {kills} kills, seed {seed}");
+
+    // A worker that is never killed judges alongside the doomed ones, as in a fleet.
+    let mut survivor = settings(Some(fake.base_url()));
+    survivor.concurrency = 8;
+    survivor.lease = Duration::from_secs(2);
+    let (stop_survivor, stopped) = tokio::sync::oneshot::channel::<()>();
+    let steady = tokio::spawn(worker::run(pool.clone(), survivor, async {
+        let _ = stopped.await;
+    }));
+
+    // Steady inflow: 10 items every 100 ms while the killing goes on.
+    let (stop_inflow, mut inflow_stopped) = tokio::sync::oneshot::channel::<()>();
+    let inflow_pool = pool.clone();
+    let inflow = tokio::spawn(async move {
+        let mut batch = 0;
+        loop {
+            queue_items(&inflow_pool, "tag", &format!("soak{batch}"), 10, |n| n == 0).await;
+            batch += 1;
+            tokio::select! {
+                _ = &mut inflow_stopped => return batch * 10,
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
+    });
+
+    // Two slots, each starting a worker process and SIGKILLing it after a random 100–700 ms
+    // (during start-up, claiming, calling the endpoint or recording).
+    let started = std::time::Instant::now();
+    let killers = (0..2u64).map(|slot| {
+        let url = url.expose_secret().to_string();
+        let endpoint = fake.base_url();
+        let mut moments = Moments(seed.wrapping_add(slot.wrapping_mul(0x9E37_79B9)) | 1);
+        tokio::task::spawn_blocking(move || {
+            let mut killed = 0;
+            for _ in 0..kills.div_ceil(2) {
+                let mut doomed = spawn_worker(
+                    &url,
+                    &endpoint,
+                    &["--judge-concurrency", "8", "--judge-lease-secs", "1"],
+                );
+                std::thread::sleep(moments.between(100, 700));
+                assert!(
+                    doomed.try_wait().unwrap().is_none(),
+                    "the worker was alive until killed"
+                );
+                doomed.kill().unwrap();
+                doomed.wait().unwrap();
+                killed += 1;
+            }
+            killed
+        })
+    });
+    let killed: usize = futures_util::future::join_all(killers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    let soak = started.elapsed();
+    stop_inflow.send(()).unwrap();
+    let queued = inflow.await.unwrap();
+    assert!(killed >= kills, "{killed} kills");
+
+    // The survivor takes over every orphan once its lease lapses, and drains the queue.
+    for _ in 0..600 {
+        if pending(&pool).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_survivor.send(()).unwrap();
+    steady.await.unwrap().unwrap();
+
+    assert_all_settled(&pool, queued).await;
+    let per_item = judgments_per_item(&pool).await;
+    assert_eq!(per_item.len(), queued, "no item lost");
+    assert!(per_item.iter().all(|n| *n == 1), "one judgment per item");
+    let (decisions, routed): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT item_id) FROM routing_decisions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (decisions, routed),
+        (queued as i64, queued as i64),
+        "one routing decision per item"
+    );
+    let retaken: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE judge_abandoned > 0")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(retaken > 0, "some kills caught a worker holding items");
+    println!(
+        "SIGKILL soak: {killed} kills in {soak:.1?}, {queued} items, {retaken} taken over from killed workers"
+    );
 }

@@ -89,6 +89,21 @@ pub async fn states(pool: &PgPool) -> Vec<(String, i64)> {
         .unwrap()
 }
 
+/// Asserts that all `expected` items ended judged (`done`) or with humans (`human_review`):
+/// none waiting, leased or failed.
+pub async fn assert_all_settled(pool: &PgPool, expected: usize) {
+    let by_state = states(pool).await;
+    let settled: i64 = by_state
+        .iter()
+        .filter(|(state, _)| state == "done" || state == "human_review")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        settled, expected as i64,
+        "every item judged or with humans: {by_state:?}"
+    );
+}
+
 /// `(reason, count)` over all routing decisions, by reason.
 pub async fn reasons(pool: &PgPool) -> Vec<(String, i64)> {
     sqlx::query_as("SELECT reason, count(*) FROM routing_decisions GROUP BY reason ORDER BY reason")
