@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
@@ -14,12 +15,17 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     database_ready(&state.pool).await
 }
 
-/// 200 when `pool` reaches the database, 503 otherwise.
+/// How long readiness waits for the database. Probes give up after about a second (Kubernetes'
+/// default), and the pool would otherwise keep trying to connect for its whole acquire timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// 200 when `pool` reaches the database within a second, 503 otherwise.
 pub async fn database_ready(pool: &sqlx::PgPool) -> (StatusCode, Json<Value>) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(pool)
+    let check = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool);
+    let answer = tokio::time::timeout(READY_TIMEOUT, check)
         .await
-    {
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut));
+    match answer {
         Ok(_) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": "ok" })),

@@ -2,9 +2,11 @@
 //! database per test. A single test binary (modules below) keeps linking time down.
 
 mod accounts;
+mod authorization;
 mod bad_requests;
 mod cli;
 mod csrf;
+mod db_restart;
 mod demo;
 mod export;
 mod export_support;
@@ -12,6 +14,7 @@ mod harness;
 mod import;
 mod judge_crash;
 mod judge_eval;
+mod judge_faults;
 mod judge_rerun;
 mod judge_support;
 mod judge_worker;

@@ -132,6 +132,28 @@ async fn work_the_queue(app: &TestApp, clients: &[reqwest::Client]) -> Vec<(usiz
     join_all(runs).await.into_iter().flatten().collect()
 }
 
+/// Works the queue as [`work_the_queue`] does, within a minute (a deadlock or a stuck claim would
+/// hang it), and checks that PostgreSQL resolved no deadlock on the way.
+async fn race_through_the_queue(
+    app: &TestApp,
+    clients: &[reqwest::Client],
+) -> Vec<(usize, i64, i64)> {
+    let claims = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        work_the_queue(app, clients),
+    )
+    .await
+    .expect("the annotators empty the queue within a minute");
+    let deadlocks: i64 = sqlx::query_scalar(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(deadlocks, 0, "PostgreSQL broke a deadlock");
+    claims
+}
+
 async fn counted_answers(app: &TestApp) -> Vec<(i64, i64)> {
     sqlx::query_as("SELECT item_id, user_id FROM annotations WHERE counted AND NOT skipped AND retracted_at IS NULL")
         .fetch_all(&app.pool)
@@ -144,7 +166,7 @@ async fn a_hundred_annotators_over_http_with_k1_never_share_an_item_and_lose_no_
     let app = spawn_app().await;
     items_for_humans(&app.pool, 300, 1).await;
     let clients = people(&app, "k1-", 100, Role::Annotator).await;
-    let claims = work_the_queue(&app, &clients).await;
+    let claims = race_through_the_queue(&app, &clients).await;
     let slots: HashSet<i64> = claims.iter().map(|c| c.1).collect();
     assert_eq!(slots.len(), claims.len(), "a slot was handed to two people");
     assert_eq!(claims.len(), 300);
@@ -166,7 +188,7 @@ async fn with_k2_every_item_gets_two_distinct_people_and_no_more() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 100, 2).await;
     let clients = people(&app, "k2-", 100, Role::Annotator).await;
-    let claims = work_the_queue(&app, &clients).await;
+    let claims = race_through_the_queue(&app, &clients).await;
     assert_eq!(claims.len(), 200);
     let mut per_item: HashMap<i64, Vec<usize>> = HashMap::new();
     for (person, _, item) in claims {
