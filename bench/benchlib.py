@@ -1,8 +1,11 @@
 """Shared helpers of the benchmark drivers: running commands, timing a child process with its
 peak RSS and CPU time, making fresh databases on the benchmark cluster, and waiting for a served
-app. Standard library only."""
+app; writing a driver's figures as JSON. Standard library only."""
 import http.client
+import json
+import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -11,6 +14,20 @@ import urllib.parse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target/release/cojudge")
 WORK = os.path.join(ROOT, "target/bench")
+
+MAIN_PID = os.getpid()
+
+
+def _on_sigterm(*_):
+    """A driver stopped with SIGTERM unwinds as on Ctrl-C, so its `finally` blocks stop the servers
+    and destroy the throwaway clusters it started; a forked helper (client process, pool worker)
+    just exits, as it would by default."""
+    if os.getpid() != MAIN_PID:
+        os._exit(143)
+    sys.exit(143)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def run(args, env=None, capture=True):
@@ -71,3 +88,29 @@ def wait_for(port):
         except OSError:
             time.sleep(0.1)
     sys.exit("the server did not start")
+
+
+# A figure of the machine-readable result every driver writes with --json (rendered into the
+# summary of BENCHMARKS.md by bench/summary.py).
+def figure(name, value, unit, baseline=None, baseline_is=None, ratio=None, goal=None, met=None):
+    """One measured figure: its value, the baseline measured in the same run (if any, in the same
+    unit) and their ratio (the driver's own, else value ÷ baseline), the goal it is held to (text)
+    and whether it was met (None when there is no goal)."""
+    if ratio is None and baseline:
+        ratio = value / baseline
+    return {"figure": name, "value": value, "unit": unit, "baseline": baseline, "baseline_is": baseline_is,
+            "ratio": ratio, "goal": goal, "met": met}
+
+
+def write_json(path, benchmark, scale, figures):
+    """Writes a driver's figures to PATH (nothing when PATH is None)."""
+    if not path:
+        return
+    for entry in figures:  # a percentile of no samples is NaN, which JSON has no word for
+        for key in ("value", "baseline", "ratio"):
+            if isinstance(entry[key], float) and not math.isfinite(entry[key]):
+                entry[key] = None
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as out:
+        json.dump({"benchmark": benchmark, "scale": scale, "figures": figures}, out, indent=1, ensure_ascii=False)
+        out.write("\n")

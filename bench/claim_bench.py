@@ -41,7 +41,7 @@ per-transaction logs. The client processes share
 the machine with the server and Postgres; their CPU is reported. Standard library only.
 
 Usage: bench/claim_bench.py [--items 1000000] [--churn 100000] [--seconds 20] [--human-seconds 30]
-                            [--annotators 32] [--processes 4] [--markdown FILE]
+                            [--annotators 32] [--processes 4] [--markdown FILE] [--json FILE]
 """
 import argparse
 import glob
@@ -60,13 +60,14 @@ import uuid
 from functools import partial
 from queue import Empty
 
-from benchlib import BIN, WORK, destroy_cluster, fresh_database, run, start_cluster, wait_for
+from benchlib import BIN, WORK, destroy_cluster, figure, fresh_database, run, start_cluster, wait_for, write_json
 
 CLUSTER = "claim-cluster"
 CLAIMS_PER_PERSON = 5  # a page holds at most this many: the item shown and up to 4 it names
 LATENCY_KEYS = ("claim_ms", "submit_ms", "claim_server_ms", "submit_server_ms")
 PASSWORD = "bench-password-1234"
 LABELS = {"relevance": "pass", "consistency": "pass", "specificity": "pass", "validity": "pass"}
+RATE_GOAL, P99_GOAL, HUMAN_P99_GOAL_MS = 0.7, 1.5, 5  # HTTP ÷ raw claims/s, HTTP ÷ raw p99, human pace p99
 LABEL_STUDIO = ("Label Studio, measured on this machine (from the issue): p50 176 ms to serve the next task "
                 "and 120 ms to save an annotation, 3 items/s at best.")
 
@@ -167,6 +168,7 @@ def main():
     parser.add_argument("--db-max-connections", type=int, default=10, help="the server's pool (serve's default: 10)")
     parser.add_argument("--port", type=int, default=3198)
     parser.add_argument("--markdown", help="append a results section to this file")
+    parser.add_argument("--json", help="write the headline figures to this file, for bench/summary.py")
     args = parser.parse_args()
     if args.churn is None:
         args.churn = min(100_000, args.items // 4)
@@ -511,17 +513,20 @@ class Bench:
 
     # ---- results ----
 
+    def find(self, phase, prefix):
+        """The row of PHASE whose workload starts with PREFIX."""
+        return next(row for row in self.rows if row[0] == phase and row[1].startswith(prefix))
+
     def ratios(self):
         """(label, fresh, after, goal) rows comparing HTTP with the raw claim."""
-        def find(phase, prefix):
-            return next(row for row in self.rows if row[0] == phase and row[1].startswith(prefix))
+        find = self.find
         n = self.args.annotators
         phases = [p for p in dict.fromkeys(row[0] for row in self.rows) if p != "human pace"]
         out = []
         for label, goal, value in (
-            ("HTTP claims/s ÷ raw claims/s (32 clients)", "≥ 0.7",
+            ("HTTP claims/s ÷ raw claims/s (32 clients)", f"≥ {RATE_GOAL}",
              lambda p: find(p, "HTTP claim only, server")[2] / find(p, f"pgbench raw claim, {n} clients")[2]),
-            ("HTTP claim p99 (server) ÷ raw claim p99 (32 clients)", "≤ 1.5",
+            ("HTTP claim p99 (server) ÷ raw claim p99 (32 clients)", f"≤ {P99_GOAL}",
              lambda p: pct(find(p, "HTTP claim only, server")[3], 99) / pct(find(p, f"pgbench raw claim, {n} clients")[3], 99)),
             ("HTTP claim p99 (client) ÷ raw claim p99 (32 clients)", "",
              lambda p: pct(find(p, "HTTP claim only, client")[3], 99) / pct(find(p, f"pgbench raw claim, {n} clients")[3], 99)),
@@ -575,6 +580,28 @@ class Bench:
             print("\nwarnings:\n  " + "\n  ".join(self.warnings))
         if a.markdown:
             self.write_markdown(phases, ratios, human)
+        write_json(a.json, "claim", f"{a.items:,} queued `tag` items, {a.annotators} annotators",
+                   self.figures(phases, human))
+
+    def figures(self, phases, human):
+        """The figures the goals are set on: flat out, HTTP claims against the raw claim (rate and
+        server p99) in each phase; at human pace, the server p99 of a claim and of a submission."""
+        n = self.args.annotators
+        out = []
+        for phase in phases:
+            http, raw = self.find(phase, "HTTP claim only, server"), self.find(phase, f"pgbench raw claim, {n} clients")
+            rate = http[2] / raw[2]
+            out.append(figure(f"HTTP claims/s, {phase}", http[2], "claims/s", raw[2],
+                              f"raw `SKIP LOCKED` claim, pgbench, {n} clients", rate,
+                              f"≥ {RATE_GOAL}×", rate >= RATE_GOAL))
+            p99, raw_p99 = pct(http[3], 99), pct(raw[3], 99)
+            out.append(figure(f"HTTP claim p99 (server), {phase}", p99, "ms", raw_p99, "the raw claim's p99",
+                              p99 / raw_p99, f"≤ {P99_GOAL}×", p99 / raw_p99 <= P99_GOAL))
+        for name in ("claim", "submit"):
+            p99 = pct(human[f"{name} server"][3], 99)
+            out.append(figure(f"HTTP {name} p99 (server), human pace", p99, "ms",
+                              goal=f"≤ {HUMAN_P99_GOAL_MS} ms", met=p99 <= HUMAN_P99_GOAL_MS))
+        return out
 
     def write_markdown(self, phases, ratios, human):
         a = self.args

@@ -18,7 +18,7 @@ plus `--shape sft` (jsonl) and `--shape preference` (parquet) for information; e
 wall time and peak RSS (wait4). Every case runs --runs times (default 3), interleaved in
 rounds; the best time is reported, with the largest peak RSS of the runs. Standard library only.
 
-Usage: bench/export_bench.py [--items 1000000] [--runs 3] [--markdown FILE]
+Usage: bench/export_bench.py [--items 1000000] [--runs 3] [--markdown FILE] [--json FILE]
 """
 import argparse
 import json
@@ -30,8 +30,8 @@ import subprocess
 import sys
 import time
 
-from benchlib import (BIN, ROOT, WORK, database_url, destroy_cluster, fresh_database, run,
-                      start_cluster, timed_child)
+from benchlib import (BIN, ROOT, WORK, database_url, destroy_cluster, figure, fresh_database, run,
+                      start_cluster, timed_child, write_json)
 
 CLUSTER = "export-cluster"
 TASK = "interest"
@@ -74,6 +74,7 @@ def main():
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3, help="runs per case; the best time is reported")
     parser.add_argument("--markdown", help="append a results section to this file")
+    parser.add_argument("--json", help="write the headline figures to this file, for bench/summary.py")
     parser.add_argument("--keep", action="store_true",
                         help="keep the seeded cluster afterwards, and reuse it if it holds --items items "
                              "(for trying changes; the seeding is then not timed)")
@@ -394,6 +395,20 @@ def report(args, seeding, results):
     print()
     for goal, value, met in goals:
         print(f"goal: {goal}: {value} — {'met' if met else 'NOT MET'}")
+    csv = best(results["verdicts csv"])
+    (*_, jsonl_met), (*_, parquet_met), (*_, rss_met) = goals
+
+    def rate(r):
+        return r["rows"] / r["seconds"]
+    write_json(args.json, "export", f"{args.items:,} `{TASK}` verdicts", [
+        figure("verdicts to JSON Lines", rate(jsonl), "rows/s", rate(copy), "`psql \\copy` of the same query",
+               jsonl_ratio, f"≥ {RATIO_GOAL}×", jsonl_met),
+        figure("verdicts to Parquet", rate(parquet), "rows/s", rate(jsonl), "the export to JSON Lines",
+               jsonl["seconds"] / parquet["seconds"], "≥ 1× (no slower)", parquet_met),
+        figure("verdicts to CSV", rate(csv), "rows/s", rate(copy), "`psql \\copy` of the same query",
+               copy["seconds"] / csv["seconds"]),
+        figure("peak RSS, over every export run", app_rss, "MB", goal=f"< {RSS_GOAL_MB} MB", met=rss_met),
+    ])
 
     if not args.markdown:
         return

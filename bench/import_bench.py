@@ -7,7 +7,7 @@ defaults, checks, indexes and foreign key; also without the foreign key, for ref
 imports them with `cojudge import` into an empty database, and again over REST into another
 empty database. Prints rates, ratios and the import process's peak RSS. Standard library only.
 
-Usage: bench/import_bench.py [--items N] [--markdown FILE]
+Usage: bench/import_bench.py [--items N] [--markdown FILE] [--json FILE]
 """
 import argparse
 import http.client
@@ -17,15 +17,18 @@ import subprocess
 import sys
 import time
 
-from benchlib import BIN, ROOT, WORK, destroy_cluster, fresh_database, run, start_cluster, timed_child, wait_for
+from benchlib import (BIN, ROOT, WORK, destroy_cluster, figure, fresh_database, run, start_cluster, timed_child,
+                      wait_for, write_json)
 
 EXAMPLE = os.path.join(ROOT, "target/release/examples/bench_items")
+RATIO_GOAL, RSS_GOAL_MB, REST_GOAL = 0.8, 200, 2
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--markdown", help="append a results section to this file")
+    parser.add_argument("--json", help="write the headline figures to this file, for bench/summary.py")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     jsonl, copy = os.path.join(WORK, "items.jsonl"), os.path.join(WORK, "items.copy")
@@ -107,8 +110,15 @@ def bench(args, cluster, jsonl, copy, size_mb):
     for name, seconds, rss in rows:
         rss_text = f"{rss:.0f} MB" if rss else ""
         print(f"{name:55} {seconds:8.1f} {n / seconds:10,.0f} {copy_s / seconds:8.2f} {rss_text:>9}")
-    print(f"\nCLI rate / \\copy rate = {copy_s / cli_s:.2f} (goal >= 0.8); CLI peak RSS {cli_rss:.0f} MB (goal < 200 MB); "
-          f"REST time / CLI time = {rest_s / cli_s:.2f} (goal <= 2)")
+    print(f"\nCLI rate / \\copy rate = {copy_s / cli_s:.2f} (goal >= {RATIO_GOAL}); CLI peak RSS {cli_rss:.0f} MB "
+          f"(goal < {RSS_GOAL_MB} MB); REST time / CLI time = {rest_s / cli_s:.2f} (goal <= {REST_GOAL})")
+    write_json(args.json, "import", f"{n:,} `tag` items ({size_mb:.0f} MB JSON Lines)", [
+        figure("`cojudge import` (CLI) rate", n / cli_s, "items/s", n / copy_s, "`psql \\copy` into an equivalent table",
+               copy_s / cli_s, f"≥ {RATIO_GOAL}×", copy_s / cli_s >= RATIO_GOAL),
+        figure("`cojudge import` peak RSS", cli_rss, "MB", goal=f"< {RSS_GOAL_MB} MB", met=cli_rss < RSS_GOAL_MB),
+        figure("`POST /api/v1/items` (REST) time", rest_s, "s", cli_s, "`cojudge import` (CLI)",
+               rest_s / cli_s, f"≤ {REST_GOAL}×", rest_s / cli_s <= REST_GOAL),
+    ])
     if args.markdown:
         with open(args.markdown, "a") as md:
             md.write(f"\n### Import of {n:,} `tag` items ({size_mb:.0f} MB JSON Lines)\n\n")

@@ -8,6 +8,7 @@ between the first and the last judgment's commit time, so process start and the 
 check do not count. Standard library only.
 
 Usage: bench/judge_bench.py [--latency-ms 200] [--concurrency 64 256] [--seconds 20] [--markdown FILE]
+                             [--json FILE]
 """
 import argparse
 import os
@@ -15,10 +16,11 @@ import subprocess
 import sys
 import time
 
-from benchlib import BIN, ROOT, WORK, destroy_cluster, fresh_database, run, start_cluster, timed_child
+from benchlib import BIN, ROOT, WORK, destroy_cluster, figure, fresh_database, run, start_cluster, timed_child, write_json
 
 FAKE = os.path.join(ROOT, "target/release/fake-openai")
 EXAMPLE = os.path.join(ROOT, "target/release/examples/bench_items")
+RATIO_GOAL = 0.9
 
 
 def start_fake(latency_ms):
@@ -39,6 +41,7 @@ def main():
     parser.add_argument("--concurrency", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--seconds", type=float, default=20, help="ideal run length per concurrency")
     parser.add_argument("--markdown", help="append a results section to this file")
+    parser.add_argument("--json", help="write the headline figures to this file, for bench/summary.py")
     args = parser.parse_args()
     cluster = start_cluster("judge-cluster")
     fake, endpoint = start_fake(args.latency_ms)
@@ -52,6 +55,12 @@ def main():
     print(f"{'in flight':>9} {'items':>7} {'items/s':>9} {'bound/s':>8} {'ratio':>6} {'CPU ms/judgment':>16}")
     for c, n, rate, bound, cpu_ms in rows:
         print(f"{c:9} {n:7} {rate:9.1f} {bound:8.0f} {rate / bound:6.2f} {cpu_ms:16.2f}")
+    figures = []
+    for c, n, rate, bound, cpu_ms in rows:
+        figures.append(figure(f"judgments/s at {c} in flight", rate, "judgments/s", bound, "bound: in flight ÷ latency",
+                              rate / bound, f"≥ {RATIO_GOAL}×", rate / bound >= RATIO_GOAL))
+        figures.append(figure(f"worker CPU per judgment at {c} in flight", cpu_ms, "ms"))
+    write_json(args.json, "judge", f"fake endpoint, {args.latency_ms} ms latency", figures)
     if args.markdown:
         with open(args.markdown, "a") as md:
             md.write(f"\n### Judge worker against a fake endpoint with {args.latency_ms} ms latency\n\n")

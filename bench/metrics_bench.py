@@ -15,7 +15,7 @@ all reviewed items) and `POST /api/metrics/task` (the page's server function, si
 --requests times in a row, timed by the client on localhost and by the server (Server-Timing).
 Standard library only.
 
-Usage: bench/metrics_bench.py [--items 1000000] [--requests 50] [--markdown FILE]
+Usage: bench/metrics_bench.py [--items 1000000] [--requests 50] [--markdown FILE] [--json FILE]
 """
 import argparse
 import http.client
@@ -27,7 +27,7 @@ import subprocess
 import time
 import urllib.parse
 
-from benchlib import BIN, destroy_cluster, fresh_database, run, start_cluster, wait_for
+from benchlib import BIN, destroy_cluster, figure, fresh_database, run, start_cluster, wait_for, write_json
 
 CLUSTER = "metrics-cluster"
 PASSWORD = "bench-password-1234"
@@ -42,6 +42,7 @@ def main():
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--port", type=int, default=3197)
     parser.add_argument("--markdown")
+    parser.add_argument("--json", help="write the headline figures to this file, for bench/summary.py")
     args = parser.parse_args()
     cluster = start_cluster(CLUSTER)
     server = None
@@ -314,6 +315,16 @@ def report(args, seeding, naive, rows, roll_up, operations):
     if args.markdown:
         with open(args.markdown, "a") as md:
             md.write(text)
+    slowest_operations = max(pct(client, 95) for _, _, client, _ in operations)
+    write_json(args.json, "metrics", f"{args.items:,} human verdicts", [
+        figure("metrics API and page, slowest client p95", slowest, "ms", naive * 1000,
+               "the same counts aggregated from `verdicts` in SQL", goal=f"≤ {GOAL_MS} ms", met=slowest <= GOAL_MS),
+        figure("operations API and page, slowest client p95", slowest_operations, "ms",
+               goal=f"≤ {GOAL_MS} ms", met=slowest_operations <= GOAL_MS),
+        figure("operations sampler tick", roll_up["tick"] * 1000, "ms"),
+        figure("inserting the verdicts, with the counters' triggers", seeding["with_counters"], "s", seeding["plain"],
+               "into a plain copy of `verdicts`", seeding["with_counters"] / max(seeding["plain"], 1e-9)),
+    ])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'target/release/cojudge');
 const CRITERIA = ['relevance', 'consistency', 'specificity', 'validity'];
 
-function cojudge(args: string[], input?: string): string {
+export function cojudge(args: string[], input?: string): string {
   const env = { ...process.env, COJUDGE_DATA_DIR: 'target/e2e' };
   delete env.DATABASE_URL;
   return execFileSync(BIN, args, { cwd: ROOT, env, input, encoding: 'utf8' });

@@ -51,15 +51,26 @@ ensure_chromium() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
-# The Python the export test reads exported files with (pyarrow, Hugging Face datasets, pandas
-# from PyPI), in target/export-venv; reinstalled when the requirements change.
-ensure_export_python() {
-  local venv="$ROOT/target/export-venv" requirements="$ROOT/scripts/export-check-requirements.txt"
+# A Python virtual environment in target/NAME with REQUIREMENTS from PyPI, (re)installed when
+# it is missing or the requirements changed; WHAT is said while installing.
+ensure_venv() {
+  local venv="$ROOT/target/$1" requirements="$ROOT/$2" what="$3"
   if [ ! -x "$venv/bin/python" ] || [ "$requirements" -nt "$venv/.installed" ]; then
-    say "installing pyarrow, datasets and pandas from PyPI into target/export-venv (once)"
+    say "installing $what from PyPI into target/$1 (once)"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     touch "$venv/.installed"
   fi
-  export COJUDGE_EXPORT_PYTHON="$venv/bin/python"
+}
+
+# The Python the export test reads exported files with (pyarrow, Hugging Face datasets, pandas).
+ensure_export_python() {
+  ensure_venv export-venv scripts/export-check-requirements.txt "pyarrow, datasets and pandas"
+  export COJUDGE_EXPORT_PYTHON="$ROOT/target/export-venv/bin/python"
+}
+
+# schemathesis, for the API conformance check (scripts/api-check).
+ensure_schemathesis() {
+  ensure_venv schemathesis-venv scripts/schemathesis-requirements.txt schemathesis
+  export COJUDGE_SCHEMATHESIS="$ROOT/target/schemathesis-venv/bin/schemathesis"
 }

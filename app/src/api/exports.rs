@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One file of a finished export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExportFile {
     pub name: String,
     /// `all`, `train` or `validation`.
@@ -22,6 +23,7 @@ pub struct ExportFile {
 
 /// An export and how far it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExportRecord {
     pub id: i64,
     pub task: String,

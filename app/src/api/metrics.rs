@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which verdicts the figures count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sample {
     /// Audit and golden items only: sent to humans whatever the judge's confidence, so an
@@ -44,6 +45,7 @@ impl Default for MetricsQuery {
 
 /// A statistic with its 95% interval (Wilson for proportions, bootstrap for κ and F1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub value: f64,
     pub interval: Option<Interval>,
@@ -51,6 +53,7 @@ pub struct Estimate {
 
 /// Judge against humans on one criterion, or on the overall verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CriterionAgreement {
     /// The criterion's name; `None` for the overall verdict (qualified or not).
     pub criterion: Option<String>,
@@ -71,6 +74,7 @@ pub struct CriterionAgreement {
 
 /// A judge configuration, as the figures name it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JudgeConfigSummary {
     pub id: i64,
     pub model: String,
@@ -85,6 +89,7 @@ pub struct JudgeConfigSummary {
 
 /// Agreement on the overall verdict within one slice (a generator version or a week).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SliceAgreement {
     pub slice: String,
     pub pairs: u64,
@@ -113,6 +118,7 @@ pub struct DriftNote {
 
 /// The judge's confidence against how often it was right.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Calibration {
     pub reliability: ReliabilityDiagram,
     /// From the highest threshold down: what share would be auto-accepted, and how often
@@ -128,6 +134,7 @@ pub struct Calibration {
 
 /// How far annotators agree with each other on one criterion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AnnotatorAgreement {
     pub criterion: String,
     /// Items with two or more answers.
@@ -144,6 +151,7 @@ pub struct AnnotatorAgreement {
 /// A candidate judge tried with `cojudge judge eval`. Its agreement is its configuration's, in
 /// `judge_configs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EvaluationSummary {
     pub id: i64,
     pub judge_config: i64,
@@ -160,6 +168,7 @@ pub struct EvaluationSummary {
 
 /// Everything measured about a task's judge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskMetrics {
     pub task: String,
     /// The task's current rubric version (a threshold applied from the page is based on it).

@@ -14,6 +14,7 @@ pub const PERIODS: [u32; 4] = [1, 7, 30, 90];
 
 /// How many items of the task waited in each state at the last sample of one bin of the chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QueuePoint {
     /// The start of the bin.
     pub at: DateTime<Utc>,
@@ -26,6 +27,7 @@ pub struct QueuePoint {
 
 /// Work done on the task in one hour (UTC).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityHour {
     pub hour: DateTime<Utc>,
     /// Items the judge answered (by cojudge's workers or imported), and judgments that failed.
@@ -67,6 +69,7 @@ impl ActivityHour {
 
 /// The same figures summed over one day (UTC), with the human share of decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityDay {
     pub day: NaiveDate,
     pub totals: ActivityHour,
@@ -77,6 +80,7 @@ pub struct ActivityDay {
 
 /// One annotator's answers on the task in the period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AnnotatorThroughput {
     pub name: String,
     pub answers: u64,
@@ -92,6 +96,7 @@ pub struct AnnotatorThroughput {
 
 /// Everything the dashboards draw for one task and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Operations {
     pub task: String,
     pub days: u32,

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 /// The layout of the rows, named after what trains on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ExportShape {
     /// One row per item with its final verdict and provenance.
@@ -66,6 +67,7 @@ impl ExportShape {
 
 /// A file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Jsonl,
@@ -104,6 +106,7 @@ impl ExportFormat {
 
 /// Whose verdicts to include.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProvenanceFilter {
     /// Every final verdict.
@@ -164,6 +167,7 @@ parse_by_name!(
 
 /// Which final verdicts to export. Every filter is optional; times are the verdict's time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExportFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,22 +178,28 @@ pub struct ExportFilters {
     pub provenance: ProvenanceFilter,
     /// Items whose judge confidence is at least this (items never judged are left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0.0, maximum = 1.0))]
     pub min_judge_confidence: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[^\x00]*$"))]
     pub generator_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[^\x00]*$"))]
     pub batch: Option<String>,
     /// The rubric version the verdict was given under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub rubric_version: Option<i32>,
 }
 
 /// RecGPT's rebalancing of judge training data; the class is the overall verdict (qualified or
 /// not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rebalance {
     /// The share of the rarer class to reach, in (0, 0.5].
+    #[cfg_attr(feature = "ssr", schema(exclusive_minimum = 0.0, maximum = 0.5))]
     pub target_minority_share: f64,
     /// Add human labels of the rare class from before `since`, newest first.
     #[serde(default)]
@@ -199,6 +209,7 @@ pub struct Rebalance {
     #[serde(default)]
     pub downsample_majority: bool,
     #[serde(default = "Rebalance::default_half_life_days")]
+    #[cfg_attr(feature = "ssr", schema(exclusive_minimum = 0.0))]
     pub half_life_days: f64,
     /// Seeds the downsampling draw: the same seed keeps the same items.
     #[serde(default)]
@@ -213,8 +224,11 @@ impl Rebalance {
 
 /// Everything that decides an export's bytes, apart from the database state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExportSpec {
+    /// The task's name.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$"))]
     pub task: String,
     pub shape: ExportShape,
     pub format: ExportFormat,
@@ -224,9 +238,11 @@ pub struct ExportSpec {
     /// a hash of the item's external id (or the context), so an item keeps its side across
     /// exports. 0 writes one file.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0.0, maximum = 0.5))]
     pub validation_fraction: f64,
     /// Preference shape: at most this many pairs per context (all by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub max_pairs_per_context: Option<u32>,
     /// Judge-sft shape only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,6 +334,20 @@ impl ExportSpec {
                 );
             }
         }
+        // Names are stored as text in PostgreSQL, which cannot hold U+0000: no task, generator
+        // version or batch is called that, and the database would refuse to look it up.
+        for (field, name) in [
+            ("task", Some(self.task.as_str())),
+            (
+                "filters.generator_version",
+                self.filters.generator_version.as_deref(),
+            ),
+            ("filters.batch", self.filters.batch.as_deref()),
+        ] {
+            if name.is_some_and(|name| name.contains('\0')) {
+                push(field, "contains a NUL character (U+0000)".into());
+            }
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -400,6 +430,24 @@ mod tests {
                 "rebalance.target_minority_share",
                 "rebalance.augment_minority",
             ]
+        );
+    }
+
+    #[test]
+    fn names_with_a_nul_character_are_refused() {
+        let mut bad = spec(ExportShape::Verdicts);
+        bad.task = "inter\0est".into();
+        bad.filters.generator_version = Some("v1\0".into());
+        bad.filters.batch = Some("\0".into());
+        let fields: Vec<&str> = bad
+            .validate()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["task", "filters.generator_version", "filters.batch"]
         );
     }
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// The role of an account or API token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Manages tasks, users, tokens and settings; may do everything.

@@ -3,12 +3,13 @@
 
 use super::auth::ApiCaller;
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use crate::export::download::{file_response, ExportFiles, Unavailable};
 use app::api::exports::{spec_problems, ExportRecord};
-use app::domain::{ExportSpec, Role};
+use app::domain::{ExportSpec, Role, TaskName};
 use app::server::db::exports::{self, Requester};
 use app::server::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
@@ -27,10 +28,14 @@ const ROLES: &[Role] = &[Role::Admin, Role::Trainer];
     post,
     path = "/api/v1/exports",
     tag = "exports",
-    request_body(content = Object, description = "The export spec"),
+    request_body(
+        content = ExportSpec,
+        description = "The export spec. Besides the schema: `max_pairs_per_context` applies to the `preference` shape only; `rebalance` to `judge-sft` only, with augmentation, downsampling or both, and `filters.since` when augmenting; `judge-sft` cannot take `provenance` `judge`; `until` must be after `since`.",
+        example = json!({"task": "interest", "shape": "verdicts", "format": "jsonl"})
+    ),
     responses(
-        (status = 202, description = "The export is queued", body = Object),
-        (status = 400, description = "The spec is not valid (each problem names its field)", body = super::error::ErrorBody),
+        (status = 202, description = "The export is queued", body = ExportRecord),
+        (status = 400, description = "The body is not a valid spec (`invalid_spec`; each problem names its field)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
         (status = 404, description = "No such task", body = super::error::ErrorBody),
@@ -68,9 +73,11 @@ pub async fn start_export(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Only this task's exports.
+    /// Only this task's exports (400 for a name no task can have).
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub task: Option<String>,
     /// At most this many, newest first (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -81,8 +88,8 @@ pub struct ListParams {
     tag = "exports",
     params(ListParams),
     responses(
-        (status = 200, description = "Exports, newest first", body = Object),
-        (status = 400, description = "The limit is out of range", body = super::error::ErrorBody),
+        (status = 200, description = "Exports, newest first", body = Vec<ExportRecord>),
+        (status = 400, description = "`task` is not a task name, `limit` is out of range, or a parameter is malformed (`invalid_parameter`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
     ),
@@ -91,9 +98,13 @@ pub struct ListParams {
 pub async fn list_exports(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<ExportRecord>>, ApiError> {
     caller.require_role(ROLES)?;
+    if let Some(task) = &params.task {
+        TaskName::parse(task)
+            .map_err(|error| ApiError::bad_request("invalid_parameter", error.to_string()))?;
+    }
     let limit = params.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -119,9 +130,10 @@ async fn record(state: &AppState, id: i64) -> Result<ExportRecord, ApiError> {
     get,
     path = "/api/v1/exports/{id}",
     tag = "exports",
-    params(("id" = i64, Path, description = "The export's id")),
+    params(("id" = i64, Path, description = "The export's id", example = 1)),
     responses(
-        (status = 200, description = "The export", body = Object),
+        (status = 200, description = "The export", body = ExportRecord),
+        (status = 400, description = "The id is not a 64-bit integer, or a parameter holds a NUL character (`invalid_parameter`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
         (status = 404, description = "No such export", body = super::error::ErrorBody),
@@ -131,7 +143,7 @@ async fn record(state: &AppState, id: i64) -> Result<ExportRecord, ApiError> {
 pub async fn get_export(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ExportRecord>, ApiError> {
     caller.require_role(ROLES)?;
     record(&state, id).await.map(Json)
@@ -143,11 +155,22 @@ pub async fn get_export(
     path = "/api/v1/exports/{id}/files/{name}",
     tag = "exports",
     params(
-        ("id" = i64, Path, description = "The export's id"),
-        ("name" = String, Path, description = "A file name from the manifest"),
+        ("id" = i64, Path, description = "The export's id", example = 1),
+        ("name" = String, Path, description = "A file name from the manifest", example = "interest-verdicts.jsonl", pattern = r"^[^\x00]*$"),
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, in the export's format",
+            content(
+                (String = "application/x-ndjson"),
+                (String = "text/csv"),
+                ("application/vnd.apache.parquet"),
+            ),
+            headers(
+                ("X-Checksum-Sha256" = String, description = "The file's sha256, as in the manifest"),
+                ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ),
+        ),
+        (status = 400, description = "The id is not a 64-bit integer, or a parameter holds a NUL character (`invalid_parameter`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
         (status = 404, description = "No such export or file", body = super::error::ErrorBody),
@@ -159,7 +182,7 @@ pub async fn download_file(
     State(state): State<AppState>,
     Extension(files): Extension<ExportFiles>,
     caller: ApiCaller,
-    Path((id, name)): Path<(i64, String)>,
+    ApiPath((id, name)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     caller.require_role(ROLES)?;
     let record = record(&state, id).await?;

@@ -3,12 +3,13 @@
 
 use super::auth::ApiCaller;
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::ingest::{self, Format, ImportOptions, ImportReport, InvalidLinePolicy, Source};
 use app::domain::Role;
 use app::server::db::audit::Actor;
 use app::server::AppState;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use futures_util::TryStreamExt;
@@ -28,8 +29,10 @@ pub struct ImportLimits {
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// The task the items belong to.
+    #[param(example = "interest", pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub task: String,
     /// Batch name for items whose line names none.
+    #[param(pattern = r"^[^\x00]*$")]
     pub batch: Option<String>,
     /// Import the valid lines and report the invalid ones, instead of importing nothing.
     #[serde(default)]
@@ -39,6 +42,10 @@ pub struct ImportParams {
     pub replace: bool,
 }
 
+/// One item of the built-in `interest` task, as a line of the body.
+const EXAMPLE_LINE: &str = r#"{"external_id": "example-1", "context": {"user": {"age_band": "25-34", "gender": "female", "city_tier": 2}, "history": [{"date": "2025-06-01", "events": [{"action": "buy", "item": "tennis racket"}, {"action": "search", "query": "tennis shoes for clay court"}]}]}, "output": {"interests": [{"interest": "tennis", "reason": "bought a tennis racket and searched for tennis shoes on Jun 1"}]}}
+"#;
+
 /// Imports items into a task. Same semantics as `cojudge import`: all or nothing unless
 /// `skip_invalid`; identical items are `unchanged`; changed ones are conflicts unless `replace`.
 #[utoipa::path(
@@ -46,9 +53,16 @@ pub struct ImportParams {
     path = "/api/v1/items",
     tag = "items",
     params(ImportParams),
-    request_body(content = String, description = "One JSON object per line (see the item format in the README); or CSV with `Content-Type: text/csv`. May be gzip- or zstd-compressed.", content_type = "application/x-ndjson"),
+    request_body(
+        description = "One JSON object per line (see the item format in the README); or CSV with `Content-Type: text/csv`. May be gzip- or zstd-compressed (`Content-Encoding`). An empty body imports nothing.",
+        content(
+            (String = "application/x-ndjson", example = json!(EXAMPLE_LINE)),
+            (String = "text/csv"),
+        )
+    ),
     responses(
         (status = 200, description = "Imported (the report counts inserted, unchanged, conflicting and skipped lines)", body = ImportReport),
+        (status = 400, description = "A query parameter is missing, malformed or holds a NUL character (`invalid_parameter`), or the body cannot be read (`unreadable_body`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not import", body = super::error::ErrorBody),
         (status = 404, description = "No such task", body = super::error::ErrorBody),
@@ -62,7 +76,7 @@ pub async fn import_items(
     State(state): State<AppState>,
     Extension(limits): Extension<ImportLimits>,
     caller: ApiCaller,
-    Query(params): Query<ImportParams>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportReport>, ApiError> {

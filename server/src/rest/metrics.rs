@@ -3,10 +3,11 @@
 
 use super::auth::ApiCaller;
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use app::api::metrics::{MetricsQuery, Sample, TaskMetrics};
 use app::domain::Capability;
 use app::server::{metrics, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
@@ -16,11 +17,12 @@ use serde::Deserialize;
 pub struct MetricsParams {
     /// `unbiased` (audit and golden items only; the default) or `all_reviewed` (every
     /// human-reviewed item: biased towards the judge's hard cases).
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub sample: Option<Sample>,
     /// A judge configuration id; the most recent one with reviewed items by default.
     pub judge_config: Option<i64>,
-    /// The agreement the threshold recommendation aims at (default 0.95).
+    /// The agreement the threshold recommendation aims at, from 0 to 1 (default 0.95).
+    #[param(minimum = 0.0, maximum = 1.0)]
     pub target: Option<f64>,
 }
 
@@ -31,10 +33,10 @@ pub struct MetricsParams {
     get,
     path = "/api/v1/tasks/{task}/metrics",
     tag = "metrics",
-    params(("task" = String, Path, description = "The task's name"), MetricsParams),
+    params(("task" = String, Path, description = "The task's name", example = "interest", pattern = r"^[a-z][a-z0-9_-]{0,62}$"), MetricsParams),
     responses(
-        (status = 200, description = "The task's metrics", body = Object),
-        (status = 400, description = "A query parameter is out of range", body = super::error::ErrorBody),
+        (status = 200, description = "The task's metrics", body = TaskMetrics),
+        (status = 400, description = "A parameter is malformed, out of range or holds a NUL character (`invalid_parameter`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not see metrics", body = super::error::ErrorBody),
         (status = 404, description = "No such task or judge configuration", body = super::error::ErrorBody),
@@ -44,8 +46,8 @@ pub struct MetricsParams {
 pub async fn task_metrics(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(task): Path<String>,
-    Query(params): Query<MetricsParams>,
+    ApiPath(task): ApiPath<String>,
+    ApiQuery(params): ApiQuery<MetricsParams>,
 ) -> Result<Json<TaskMetrics>, ApiError> {
     if !caller.role.can(Capability::ViewMetrics) {
         return Err(ApiError::forbidden(format!(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod docs_page;
 pub mod error;
 pub mod exports;
+pub mod extract;
 pub mod items;
 pub mod metrics;
 pub mod openapi;

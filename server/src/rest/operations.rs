@@ -4,19 +4,30 @@
 
 use super::auth::ApiCaller;
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use app::api::operations::{Operations, PERIODS};
 use app::domain::Capability;
 use app::server::{operations, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 /// The query string.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OperationsParams {
     /// The period in days: 1, 7 (the default), 30 or 90.
+    #[param(schema_with = days_schema)]
     pub days: Option<u32>,
+}
+
+/// `days`: one of [`PERIODS`].
+fn days_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .enum_values(Some(PERIODS))
+        .build()
 }
 
 /// Queue depth per waiting state over time (the last sample of each bin), work
@@ -27,10 +38,10 @@ pub struct OperationsParams {
     get,
     path = "/api/v1/tasks/{task}/operations",
     tag = "metrics",
-    params(("task" = String, Path, description = "The task's name"), OperationsParams),
+    params(("task" = String, Path, description = "The task's name", example = "interest", pattern = r"^[a-z][a-z0-9_-]{0,62}$"), OperationsParams),
     responses(
-        (status = 200, description = "The task's operations figures", body = Object),
-        (status = 400, description = "`days` is not one of 1, 7, 30, 90", body = super::error::ErrorBody),
+        (status = 200, description = "The task's operations figures", body = Operations),
+        (status = 400, description = "`days` is not one of 1, 7, 30, 90, or a parameter holds a NUL character (`invalid_parameter`)", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not see metrics", body = super::error::ErrorBody),
         (status = 404, description = "No such task", body = super::error::ErrorBody),
@@ -40,8 +51,8 @@ pub struct OperationsParams {
 pub async fn task_operations(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(task): Path<String>,
-    Query(params): Query<OperationsParams>,
+    ApiPath(task): ApiPath<String>,
+    ApiQuery(params): ApiQuery<OperationsParams>,
 ) -> Result<Json<Operations>, ApiError> {
     if !caller.role.can(Capability::ViewMetrics) {
         return Err(ApiError::forbidden(format!(

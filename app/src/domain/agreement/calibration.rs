@@ -44,6 +44,7 @@ impl ConfidenceBucket {
 
 /// One equal-width confidence bin of the reliability diagram.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReliabilityBin {
     pub lower: f64,
     pub upper: f64,
@@ -59,6 +60,7 @@ pub struct ReliabilityBin {
 
 /// Reliability bins plus the expected calibration error over all verdicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReliabilityDiagram {
     pub bins: Vec<ReliabilityBin>,
     pub total: u64,

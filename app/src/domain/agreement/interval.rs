@@ -12,6 +12,7 @@ pub const Z_95: f64 = 1.959963984540054;
 
 /// A closed interval `[lower, upper]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Interval {
     pub lower: f64,
     pub upper: f64,

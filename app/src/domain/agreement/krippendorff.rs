@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// The level of measurement, which decides the distance δ between two values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum MeasurementLevel {
     /// Any two different values are equally far apart.
     Nominal,

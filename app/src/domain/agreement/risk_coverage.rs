@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Auto-accepting every verdict with confidence ≥ `threshold`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RiskCoveragePoint {
     pub threshold: f64,
     /// Verdicts at or above the threshold.
@@ -26,6 +27,7 @@ pub struct RiskCoveragePoint {
 
 /// The threshold that saves the most human work while meeting the target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ThresholdRecommendation {
     /// Auto-accept verdicts with confidence ≥ this value.
     pub threshold: f64,
