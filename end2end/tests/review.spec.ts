@@ -55,7 +55,7 @@ test('an annotator reviews a batch by keyboard only, with the judge suggestion b
   }
   await expect(page.getByTestId('queue-empty')).toBeVisible();
   await expect(page.getByTestId('answered')).toHaveText('Answered this visit: 4');
-  expect(states(task)).toEqual({ done: 4 });
+  await expect.poll(() => states(task)).toEqual({ done: 4 });
   const qualified = sql(`SELECT count(*) FILTER (WHERE v.qualified), count(*) FILTER (WHERE v.provenance = 'human')
                          FROM verdicts v JOIN items i ON i.id = v.item_id JOIN tasks t ON t.id = i.task_id WHERE t.name = '${task}'`);
   expect(qualified).toEqual([['4', '4']]);
@@ -90,7 +90,8 @@ test('two annotators at once with K=1 never see the same item', async ({ browser
   const overlap = seen[0].filter((id) => seen[1].includes(id));
   expect(overlap).toEqual([]);
   expect(seen[0].length + seen[1].length).toBe(6);
-  expect(states(task)).toEqual({ done: 6 });
+  // Answers are saved in the background: the last may still be on its way when the queue shows empty.
+  await expect.poll(() => states(task)).toEqual({ done: 6 });
 });
 
 test('with K=2 an item needs two people; their disagreement goes to a reviewer who settles it', async ({ browser }) => {
@@ -100,7 +101,7 @@ test('with K=2 an item needs two people; their disagreement goes to a reviewer w
   await openReview(first, addPerson('annotator'), task);
   expect(await answerWithKeys(first, ['1', '2', '3', '4'])).toBe(id);
   await expect(first.getByTestId('queue-empty')).toBeVisible();
-  expect(states(task)).toEqual({ human_review: 1 });
+  await expect.poll(() => states(task)).toEqual({ human_review: 1 });
   await first.goto(`/tasks/${task}/review`);
   await expect(first.getByTestId('queue-empty')).toBeVisible();
 
