@@ -14,7 +14,10 @@ annotation id. Nothing else had to be dropped: pgbench client k claims as the k-
 annotator, so the unique (item_id, user_id) index holds.
 
 Then, with `cojudge serve` on the database and 32 signed-in annotators (one keep-alive connection
-and session cookie each, spread over a few client processes):
+and session cookie each, driven by the compiled load generator `examples/review_load.rs`, as
+pgbench is compiled; a Python client would spend more CPU than the server it measures). Every
+measured run, pgbench's and HTTP, starts on a settled database (no autovacuum worker busy on it,
+then a CHECKPOINT), so neither side pays for the other's clean-up:
 
 1. Fresh queue. pgbench runs the raw claim at 32 clients and at 1 (every slot it claimed is then
    filled in one statement, as the app's submissions would, so claimed slots do not pile up in
@@ -37,11 +40,11 @@ HTTP latencies are recorded twice per request: server-side, from the `Server-Tim
 app adds (the time from the request reaching axum to the response head, session and database work
 included: the figure the goals are set on), and client-side on localhost (server time plus
 loopback and this client's own scheduling on a busy 2-core machine); pgbench's come from its
-per-transaction logs. The client processes share
-the machine with the server and Postgres; their CPU is reported. Standard library only.
+per-transaction logs. The load generator shares the machine with the server and Postgres; its
+CPU is reported. Standard library only (besides the load generator).
 
 Usage: bench/claim_bench.py [--items 1000000] [--churn 100000] [--seconds 20] [--human-seconds 30]
-                            [--annotators 32] [--processes 4] [--markdown FILE] [--json FILE]
+                            [--annotators 32] [--markdown FILE] [--json FILE]
 """
 import argparse
 import glob
@@ -53,16 +56,14 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-import uuid
 from functools import partial
-from queue import Empty
 
-from benchlib import BIN, WORK, destroy_cluster, figure, fresh_database, run, start_cluster, wait_for, write_json
+from benchlib import BIN, ROOT, WORK, destroy_cluster, figure, fresh_database, run, start_cluster, wait_for, write_json
 
 CLUSTER = "claim-cluster"
+LOAD = os.path.join(ROOT, "target/release/examples/review_load")
 CLAIMS_PER_PERSON = 5  # a page holds at most this many: the item shown and up to 4 it names
 LATENCY_KEYS = ("claim_ms", "submit_ms", "claim_server_ms", "submit_server_ms")
 PASSWORD = "bench-password-1234"
@@ -72,16 +73,20 @@ LABEL_STUDIO = ("Label Studio, measured on this machine (from the issue): p50 17
                 "and 120 ms to save an annotation, 3 items/s at best.")
 
 # The statement the review page's claim runs (`db::review_card::claim`: the CTEs of
-# `db::review::CLAIM_CTES` after a `task` CTE, then the card's columns): renew a slot the person
-# already holds, or else lease the next open one, and read the item to show. For EXPLAIN, with
-# literals (a custom plan) or with parameters as sqlx sends them (a generic plan).
-APP_CLAIM_SQL = """WITH task AS (SELECT id FROM tasks WHERE name = {task_name} AND archived_at IS NULL),
+# `db::review::CLAIM_CTES` after the `me` and `task` CTEs, then the card's columns): renew a slot
+# the person already holds, or else lease the next open one, and read the item to show. For
+# EXPLAIN, with literals (a custom plan) or with parameters as sqlx sends them (a generic plan).
+# The page's `me` joins the session to its account (`db::review::Claimant::Session`); here it is
+# the user id, as internal callers pass it.
+APP_CLAIM_SQL = """WITH me AS (SELECT {user}::bigint AS id),
+task AS (SELECT id FROM tasks WHERE name = {task_name} AND archived_at IS NULL AND EXISTS (SELECT 1 FROM me)),
 held AS (
     UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => {secs})
     WHERE id = (SELECT id FROM review_slots
-                WHERE user_id = {user} AND task_id = (SELECT id FROM task) AND purpose = {purpose}
-                  AND annotation_id IS NULL AND lease_expires_at > now() AND id <> ALL({exclude})
+                WHERE user_id = (SELECT id FROM me) AND task_id = (SELECT id FROM task)
+                  AND purpose = {purpose} AND annotation_id IS NULL AND id <> ALL({exclude})
                 ORDER BY id LIMIT 1)
+      AND user_id = (SELECT id FROM me) AND annotation_id IS NULL
       AND set_config('synchronous_commit', 'off', true) = 'off'
     RETURNING id, item_id, task_id, lease_expires_at),
 lapsed AS (
@@ -89,9 +94,9 @@ lapsed AS (
     WHERE NOT EXISTS (SELECT 1 FROM held)
       AND s.task_id = (SELECT id FROM task) AND s.purpose = {purpose} AND s.annotation_id IS NULL
       AND s.user_id IS NOT NULL AND s.lease_expires_at < now()
-      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = {user} OFFSET 0)
+      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
       AND NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = s.item_id AND a.user_id = {user} AND a.retracted_at IS NULL OFFSET 0)
+                      WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me) AND a.retracted_at IS NULL OFFSET 0)
     ORDER BY s.lease_expires_at
     LIMIT 1
     FOR UPDATE SKIP LOCKED),
@@ -100,15 +105,15 @@ free AS (
     WHERE NOT EXISTS (SELECT 1 FROM held) AND NOT EXISTS (SELECT 1 FROM lapsed)
       AND s.task_id = (SELECT id FROM task) AND s.purpose = {purpose} AND s.annotation_id IS NULL
       AND s.user_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = {user} OFFSET 0)
+      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
       AND NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = s.item_id AND a.user_id = {user} AND a.retracted_at IS NULL OFFSET 0)
+                      WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me) AND a.retracted_at IS NULL OFFSET 0)
     ORDER BY s.priority, s.id
     LIMIT 1
     FOR UPDATE SKIP LOCKED),
 next AS (SELECT id FROM lapsed UNION ALL SELECT id FROM free),
 claimed AS (
-    UPDATE review_slots s SET user_id = {user}, lease_expires_at = now() + make_interval(secs => {secs})
+    UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => {secs})
     FROM next WHERE s.id = next.id
       AND set_config('synchronous_commit', 'off', true) = 'off'
     RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
@@ -116,7 +121,7 @@ slot AS (
     SELECT id, item_id, task_id, lease_expires_at FROM held
     UNION ALL
     SELECT id, item_id, task_id, lease_expires_at FROM claimed)
-SELECT (SELECT id FROM task) AS task_id, card.*
+SELECT (SELECT id FROM me) AS claimant, (SELECT id FROM task) AS task_id, card.*
 FROM (SELECT 1) AS one LEFT JOIN (
     SELECT s.id AS slot_id, s.item_id, s.lease_expires_at, i.external_id, i.context, i.output,
            nullif(concat_ws(' ', i.generator_model, i.generator_version), '') AS generator,
@@ -164,7 +169,6 @@ def main():
     parser.add_argument("--annotators", type=int, default=32, help="concurrent annotators (and pgbench clients)")
     parser.add_argument("--people", type=int, default=6000,
                         help="signed-in people the claim-only runs go through, 5 claims each")
-    parser.add_argument("--processes", type=int, default=4, help="client processes the annotators are spread over")
     parser.add_argument("--db-max-connections", type=int, default=10, help="the server's pool (serve's default: 10)")
     parser.add_argument("--port", type=int, default=3198)
     parser.add_argument("--markdown", help="append a results section to this file")
@@ -346,15 +350,20 @@ class Bench:
     def measure_flat_out(self, phase):
         a = self.args
         print(f"{phase}: pgbench raw claim, {a.annotators} clients, {a.seconds:g} s …", flush=True)
+        self.settle()
         self.raw_claim_row(phase, a.annotators, a.seconds)
         print(f"{phase}: pgbench raw claim, 1 client, {a.seconds / 2:g} s …", flush=True)
+        self.settle()
         self.raw_claim_row(phase, 1, a.seconds / 2)
         print(f"{phase}: pgbench raw claim + fill, {a.annotators} clients, {a.seconds:g} s …", flush=True)
+        self.settle()
         tps, latencies, _ = self.pgbench(phase, "claim_fill.sql", a.annotators, seconds=a.seconds)
         self.rows.append((phase, f"pgbench raw claim + fill, {a.annotators} clients", tps, latencies, "one transaction = claim and fill"))
         print(f"{phase}: HTTP claims only, {a.annotators} connections, {a.seconds:g} s …", flush=True)
+        self.settle()
         self.claim_only_row(phase, a.seconds)
         print(f"{phase}: HTTP, {a.annotators} annotators claiming and submitting flat out, {a.seconds:g} s …", flush=True)
+        self.settle()
         result = self.http_phase(phase, seconds=a.seconds)
         self.http_rows(phase, result, f"{a.annotators} annotators, claim → submit, no think time")
 
@@ -433,45 +442,37 @@ class Bench:
         return tps, latencies, processed
 
     def http_phase(self, phase, seconds=None, cycles=None, period=None, claim_only=False):
-        """Runs the annotators in client processes; returns the merged figures."""
+        """Runs the annotators in the compiled load generator (examples/review_load.rs, one
+        process, one thread, one keep-alive connection per annotator); returns its figures with
+        its CPU time (user + system, from wait4) and the run's wall time."""
         a = self.args
-        processes = max(1, min(a.processes, a.annotators))
-        context = multiprocessing.get_context("fork")
-        queue, done = context.Queue(), context.Value("q", 0)
-        start_at = time.time() + 1.0 + 0.1 * processes
-        end_at = start_at + seconds if seconds else None
-        workers = []
-        for p in range(processes):
-            mine = list(range(p, a.annotators, processes))
-            plan = {"port": a.port, "start_at": start_at, "end_at": end_at, "cycles": cycles, "period": period,
-                    "annotators": [(i, self.cookies[i], (period or 0) * i / a.annotators) for i in mine],
-                    "claim_only": claim_only,
-                    "people": {i: self.people[i::a.annotators] for i in mine}}
-            worker = context.Process(target=client_process, args=(plan, queue, done))
-            worker.start()
-            workers.append(worker)
-        parts = []
-        while len(parts) < len(workers):
-            try:
-                parts.append(queue.get(timeout=30))
-            except Empty:
-                elapsed = time.time() - start_at
-                print(f"  … {done.value:,} claim → submit cycles in {elapsed:.0f} s ({done.value / elapsed:,.0f}/s)", flush=True)
-        for worker in workers:
-            worker.join()
-        merged = {key: [x for part in parts for x in part[key]] for key in LATENCY_KEYS}
-        wall = max(part["last"] for part in parts) - start_at
-        for part in parts:
-            for error in part["errors"]:
-                self.warn(f"{phase}: {error}")
-            if part["dry"]:
-                self.warn(f"{phase}: the queue ran dry for an annotator")
-        late = sum(part["late"] for part in parts)
-        if late:
-            self.warn(f"{phase}: {late} human-pace cycles started late (the previous one took longer than the period)")
-        claims = len(merged["claim_ms"])
-        return {"claims": claims, "people_left": min(part["people_left"] for part in parts), "rate": claims / wall if wall > 0 else 0.0, **merged,
-                "cpu": sum(part["cpu"] for part in parts), "wall": wall}
+        start_at = time.time() + 1.0
+        plan = {"port": a.port, "start_at": start_at, "end_at": start_at + seconds if seconds else None,
+                "cycles": cycles, "period": period, "claim_only": claim_only,
+                "claims_per_person": CLAIMS_PER_PERSON, "labels": LABELS,
+                "annotators": [{"cookie": self.cookies[i], "offset": (period or 0) * i / a.annotators,
+                                "people": self.people[i::a.annotators] if claim_only else []}
+                               for i in range(a.annotators)]}
+        plan_path, out_path = os.path.join(WORK, "review-load-plan.json"), os.path.join(WORK, "review-load.json")
+        with open(plan_path, "w") as f:
+            json.dump(plan, f)
+        with open(plan_path) as plan_file, open(out_path, "w") as out_file:
+            process = subprocess.Popen([LOAD], stdin=plan_file, stdout=out_file)
+            _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{phase}: the load generator failed (exit {os.waitstatus_to_exitcode(status)})")
+        with open(out_path) as f:
+            result = json.load(f)
+        for error in result["errors"]:
+            self.warn(f"{phase}: {error}")
+        if result["dry"]:
+            self.warn(f"{phase}: the queue ran dry for an annotator")
+        if result["late"]:
+            self.warn(f"{phase}: {result['late']} human-pace cycles started late (the previous one took longer than the period)")
+        wall = result["last"] - start_at
+        claims = len(result["claim_ms"])
+        return {**result, "claims": claims, "rate": claims / wall if wall > 0 else 0.0,
+                "cpu": usage.ru_utime + usage.ru_stime, "wall": wall}
 
     # ---- inspection ----
 
@@ -567,7 +568,7 @@ class Bench:
         print()
         for row_phase, cpu, wall, requests in self.driver_cpu:
             print(f"client CPU, {row_phase}: {cpu:.1f} s over {wall:.1f} s ({cpu / wall:.2f} cores, "
-                  f"{cpu / max(requests, 1) * 1e6:.0f} µs per request; {min(a.processes, a.annotators)} processes)")
+                  f"{cpu / max(requests, 1) * 1e6:.0f} µs per request)")
         print()
         print(f"{'table':14} {'phase':28} {'live rows':>10} {'dead rows':>10} {'open index MB':>14} {'vacuums':>8} {'analyzes':>9}")
         for row_phase, table, live, dead, index_mb, vacuums, analyzes in self.tables:
@@ -612,12 +613,14 @@ class Bench:
                      f"`item_id`, `task_id` and `user_id`). pgbench runs the raw claim `UPDATE … WHERE id = (SELECT … "
                      f"FOR UPDATE SKIP LOCKED LIMIT 1)` on it (after each claim-only run, the claimed slots are filled "
                      f"in one statement), and raw claim + fill (`SET annotation_id`). Over HTTP, {a.annotators} signed-in "
-                     f"annotators ({min(a.processes, a.annotators)} client processes, one keep-alive connection each) "
+                     f"annotators (one keep-alive connection each, driven by the compiled load generator "
+                     f"`examples/review_load.rs`, as pgbench is compiled) "
                      f"claim (`POST /api/review/next`) and submit (`POST /api/review/answer`) with no think time: a "
                      f"claim-only loop would renew the slot the annotator already holds. The server has "
                      f"{a.db_max_connections} database connections. Flat-out runs last {a.seconds:g} s (pgbench at 1 "
                      f"client: {a.seconds / 2:g} s). Between the two measurements, both queues are worked to the same "
-                     f"number of claims, each submitted or filled, then ANALYZEd (not vacuumed). HTTP latencies are "
+                     f"number of claims, each submitted or filled, then ANALYZEd (not vacuumed). Every measured run "
+                     f"starts on a settled database (no autovacuum worker busy on it, then a CHECKPOINT). HTTP latencies are "
                      f"recorded by the server (its `Server-Timing` header: request in to response head, session "
                      f"and database work included) and by the client on localhost; pgbench's per transaction, "
                      f"from its logs. "
@@ -680,117 +683,7 @@ def pct(values, p):
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-# ---- the client processes ----
-
-class Annotator:
-    """One signed-in person on one keep-alive connection."""
-
-    def __init__(self, port, cookie):
-        self.port, self.conn = port, None
-        self.headers = {"Accept": "application/json", "Origin": f"http://127.0.0.1:{port}", "Cookie": cookie}
-
-    def connect(self):
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        self.conn.connect()
-
-    def post(self, path, body, content_type, cookie=None):
-        headers = {**self.headers, "Content-Type": content_type}
-        if cookie:
-            headers["Cookie"] = cookie
-        start = time.perf_counter()
-        try:
-            self.conn.request("POST", path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.connect()
-            raise
-        elapsed = time.perf_counter() - start
-        if response.status != 200:
-            raise RuntimeError(f"{path}: {response.status} {data[:300]!r}")
-        timing = re.search(r"app;dur=([0-9.]+)", response.getheader("server-timing") or "")
-        if not timing:
-            raise RuntimeError(f"{path}: no Server-Timing header")
-        return data, elapsed * 1000, float(timing.group(1))
-
-    def claim(self, cookie=None, holding=()):
-        body = "task=tag&purpose=annotate&holding=" + urllib.parse.quote(",".join(map(str, holding)))
-        data, ms, server_ms = self.post("/api/review/next", body, "application/x-www-form-urlencoded", cookie)
-        return json.loads(data), ms, server_ms
-
-    def submit(self, slot_id):
-        body = json.dumps({"purpose": "annotate", "answer": {
-            "client_id": str(uuid.uuid4()), "slot_id": slot_id, "labels": LABELS,
-            "rationale": None, "skip_reason": None, "flagged": False}})
-        data, ms, server_ms = self.post("/api/review/answer", body, "application/json")
-        if b'"counted"' not in data:
-            raise RuntimeError(f"submit of slot {slot_id}: {data[:300]!r}")
-        return ms, server_ms
-
-
-def client_process(plan, queue, done):
-    result = {**{key: [] for key in LATENCY_KEYS}, "errors": [], "dry": False, "late": 0, "last": plan["start_at"], "cpu": 0.0}
-    lock = threading.Lock()
-    annotators = []
-    try:
-        for index, cookie, offset in plan["annotators"]:
-            annotator = Annotator(plan["port"], cookie)
-            annotator.connect()
-            # The claim-only loop reads its share of people by the connection's index.
-            annotators.append((annotator, index if plan["claim_only"] else offset))
-    except OSError as error:
-        result["errors"].append(f"could not connect: {error}")
-        queue.put(result)
-        return
-    cpu = time.process_time()
-    result["people_left"] = sum(len(people) for people in plan["people"].values())
-    loop = claim_only_loop if plan["claim_only"] else annotator_loop
-    threads = [threading.Thread(target=loop, args=(annotator, offset, plan, result, lock, done))
-               for annotator, offset in annotators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result["cpu"] = time.process_time() - cpu
-    queue.put(result)
-
-
-def claim_only_loop(annotator, index, plan, result, lock, done_total):
-    """Claims through this connection's people, CLAIMS_PER_PERSON each, until the end time."""
-    latencies = {key: [] for key in LATENCY_KEYS}
-    errors, people = [], list(plan["people"][index])
-    time.sleep(max(0.0, plan["start_at"] - time.time()))
-    last = plan["start_at"]
-    while people and time.time() < plan["end_at"] and len(errors) <= 20:
-        cookie, holding = people.pop(), []
-        while len(holding) < CLAIMS_PER_PERSON and time.time() < plan["end_at"]:
-            try:
-                card, ms, server_ms = annotator.claim(cookie, holding)
-            except Exception as error:  # noqa: BLE001 — reported, and the run goes on
-                errors.append(f"{type(error).__name__}: {error}")
-                break
-            if card is None:
-                errors.append("the queue ran dry")
-                break
-            holding.append(card["slot_id"])
-            latencies["claim_ms"].append(ms)
-            latencies["claim_server_ms"].append(server_ms)
-            last = time.time()
-            with done_total.get_lock():
-                done_total.value += 1
-    with lock:
-        merge(result, latencies, errors, last)
-        result["people_left"] = min(result["people_left"], len(people))
-
-
-def merge(result, latencies, errors, last):
-    """Adds one thread's figures to its process's (under the process's lock)."""
-    for key in LATENCY_KEYS:
-        result[key] += latencies[key]
-    result["errors"] += errors[:3]
-    result["last"] = max(result["last"], last)
-
+# ---- sign-in ----
 
 def sign_in_one(port, email):
     """Signs `email` in; its session cookie, or `error: …`."""
@@ -805,51 +698,6 @@ def sign_in_one(port, email):
     if response.status not in (200, 302, 303) or not cookies:
         return f"error: {email}: {response.status}"
     return "; ".join(cookies)
-
-
-def annotator_loop(annotator, offset, plan, result, lock, done_total):
-    latencies = {key: [] for key in LATENCY_KEYS}
-    late, dry, errors = 0, False, []
-    start_at, end_at, period = plan["start_at"], plan["end_at"], plan["period"]
-    done = 0
-    last = start_at
-    time.sleep(max(0.0, start_at + offset - time.time()))
-    while True:
-        if plan["cycles"] is not None and done >= plan["cycles"]:
-            break
-        if period:
-            tick = start_at + offset + done * period
-            if tick >= end_at:
-                break
-            wait = tick - time.time()
-            if wait > 0:
-                time.sleep(wait)
-            elif wait < -0.05:
-                late += 1
-        elif end_at is not None and time.time() >= end_at:
-            break
-        try:
-            card, ms, server_ms = annotator.claim()
-            if card is None:
-                dry = True
-                break
-            latencies["claim_ms"].append(ms)
-            latencies["claim_server_ms"].append(server_ms)
-            ms, server_ms = annotator.submit(card["slot_id"])
-            latencies["submit_ms"].append(ms)
-            latencies["submit_server_ms"].append(server_ms)
-        except Exception as error:  # noqa: BLE001 — reported, and the run goes on
-            errors.append(f"{type(error).__name__}: {error}")
-            if len(errors) > 20:
-                break
-        done += 1
-        last = time.time()
-        with done_total.get_lock():
-            done_total.value += 1
-    with lock:
-        merge(result, latencies, errors, last)
-        result["late"] += late
-        result["dry"] = result["dry"] or dry
 
 
 if __name__ == "__main__":

@@ -165,10 +165,16 @@ pub async fn next_review(
     purpose: ReviewPurpose,
     holding: String,
 ) -> Result<Option<ReviewCard>, AppError> {
-    use crate::server::review_access::{claim_card, reviewer};
-    let (state, user) = reviewer(purpose).await?;
-    let holding = parse_slot_list(&holding).map_err(AppError::with_status)?;
-    claim_card(&state, &user, &task, purpose, &holding)
+    use crate::server::review_access::{claim_for_session, reviewer};
+    let holding = match parse_slot_list(&holding) {
+        Ok(holding) => holding,
+        Err(error) => {
+            // Who may not use the queue hears that first.
+            reviewer(purpose).await?;
+            return Err(error.with_status());
+        }
+    };
+    claim_for_session(&task, purpose, &holding)
         .await
         .map_err(AppError::with_status)
 }

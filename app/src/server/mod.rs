@@ -7,6 +7,7 @@ pub mod operations;
 pub mod password;
 pub mod review_access;
 pub mod session;
+pub mod session_store;
 pub mod state;
 
 pub use review_access::ReviewSettings;

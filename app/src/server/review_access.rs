@@ -7,7 +7,7 @@ use super::db::review_undo::{self, UndoError};
 use super::{db, session, AppState};
 use crate::api::auth::CurrentUser;
 use crate::api::review::{Answer, AnswerOutcome, ReviewCard, ReviewPurpose};
-use crate::domain::Capability;
+use crate::domain::{Capability, Role};
 use crate::AppError;
 use uuid::Uuid;
 
@@ -36,32 +36,86 @@ impl From<ReviewPurpose> for Purpose {
     }
 }
 
-/// The state and the signed-in person, if they may work on the `purpose` queue.
-pub async fn reviewer(purpose: ReviewPurpose) -> Result<(AppState, CurrentUser), AppError> {
-    let capability = match purpose {
+/// What the `purpose` queue asks of a role.
+fn capability(purpose: ReviewPurpose) -> Capability {
+    match purpose {
         ReviewPurpose::Annotate => Capability::Annotate,
         ReviewPurpose::Adjudicate => Capability::Adjudicate,
-    };
-    let user = session::require(capability).await?;
+    }
+}
+
+/// The state and the signed-in person, if they may work on the `purpose` queue.
+pub async fn reviewer(purpose: ReviewPurpose) -> Result<(AppState, CurrentUser), AppError> {
+    let user = session::require(capability(purpose)).await?;
     Ok((AppState::from_context()?, user))
 }
 
-/// Claims (or resumes) a slot of `task` and loads its card.
+/// Claims (or resumes) a slot of `task` for whoever is signed in, if they may work on the
+/// `purpose` queue, and loads its card. The session and role are checked inside the claim
+/// statement (one round trip in all); a refusal is then explained (401 or 403) by the usual
+/// check.
+pub async fn claim_for_session(
+    task: &str,
+    purpose: ReviewPurpose,
+    holding: &[i64],
+) -> Result<Option<ReviewCard>, AppError> {
+    let state = AppState::from_context()?;
+    let session = session::current_session().await?;
+    let session_id = session::session_id(&session).filter(|_| !session.is_modified());
+    let Some(session_id) = session_id else {
+        let user = session::require(capability(purpose)).await?;
+        return claim_card(
+            &state,
+            review::Claimant::User(user.id),
+            task,
+            purpose,
+            holding,
+        )
+        .await;
+    };
+    let roles: Vec<&'static str> = Role::ALL
+        .into_iter()
+        .filter(|role| role.can(capability(purpose)))
+        .map(Role::as_str)
+        .collect();
+    let claimant = review::Claimant::Session {
+        id: &session_id,
+        roles: &roles,
+    };
+    match claim_card(&state, claimant, task, purpose, holding).await {
+        Err(AppError::Unauthenticated) => {
+            // Refused: say why, or, if the account changed meanwhile and now may, claim as it.
+            let user = session::require(capability(purpose)).await?;
+            claim_card(
+                &state,
+                review::Claimant::User(user.id),
+                task,
+                purpose,
+                holding,
+            )
+            .await
+        }
+        other => other,
+    }
+}
+
+/// Claims (or resumes) a slot of `task` for `claimant` and loads its card.
 pub async fn claim_card(
     state: &AppState,
-    user: &CurrentUser,
+    claimant: review::Claimant<'_>,
     task: &str,
     purpose: ReviewPurpose,
     holding: &[i64],
 ) -> Result<Option<ReviewCard>, AppError> {
     let request = review::ClaimRequest {
         task: review::TaskRef::Name(task),
-        user_id: user.id,
+        claimant,
         purpose: purpose.into(),
         lease: state.review.lease,
         exclude: holding,
     };
     match db::review_card::claim(&state.pool, request).await? {
+        Claimed::NotAllowed => Err(AppError::Unauthenticated),
         Claimed::NoSuchTask => Err(AppError::NotFound(format!("Task `{task}`"))),
         Claimed::Empty => Ok(None),
         Claimed::Card(card) => Ok(Some(*card)),

@@ -1,14 +1,14 @@
-//! Who is signed in. The session (tower-sessions, stored in Postgres) holds only the user's id;
-//! the account is read afresh on every request, so disabling a user or changing a role takes
+//! Who is signed in. The session (tower-sessions, in the `sessions` table through
+//! [`super::session_store`]) holds only the user's id; the account is read afresh on every
+//! request, joined to the session in one lookup, so disabling a user or changing a role takes
 //! effect at once.
 
+use super::session_store::USER_ID_KEY;
 use super::{db, AppState};
 use crate::api::auth::CurrentUser;
 use crate::domain::Capability;
 use crate::AppError;
 use tower_sessions::Session;
-
-const USER_ID_KEY: &str = "user_id";
 
 /// Signs `user_id` in on `session`, under a new session id (against session fixation).
 pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), AppError> {
@@ -23,22 +23,38 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in, active user of `session`, if any.
+/// The signed-in, active user of `session`, if any: one lookup of the session's row joined to
+/// its account (the session itself is not loaded), unless this request changed the session.
 pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
-    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+    if session.is_modified() {
+        let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+            return Ok(None);
+        };
+        return Ok(db::users::find_active(&state.pool, user_id).await?);
+    }
+    let Some(id) = session_id(session) else {
         return Ok(None);
     };
-    Ok(db::users::find_active(&state.pool, user_id).await?)
+    Ok(db::users::find_by_session(&state.pool, &id).await?)
+}
+
+/// The id of `session` as its cookie names it (whether or not it exists), without loading it.
+pub fn session_id(session: &Session) -> Option<String> {
+    session.id().map(|id| id.to_string())
+}
+
+/// The current server-function request's session.
+pub async fn current_session() -> Result<Session, AppError> {
+    leptos_axum::extract().await.map_err(|error| {
+        tracing::error!(%error, "session layer missing");
+        AppError::Internal
+    })
 }
 
 /// The signed-in user of the current server-function request, if any.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = AppState::from_context()?;
-    let session: Session = leptos_axum::extract().await.map_err(|error| {
-        tracing::error!(%error, "session layer missing");
-        AppError::Internal
-    })?;
-    user_of(&state, &session).await
+    user_of(&state, &current_session().await?).await
 }
 
 /// The signed-in user, if their role grants `capability`; otherwise why not. A refusal also sets

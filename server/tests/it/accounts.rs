@@ -143,7 +143,7 @@ async fn signing_out_ends_the_session() {
         .await
         .unwrap();
     assert!(me.is_null());
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
         .fetch_one(&app.pool)
         .await
         .unwrap();

@@ -41,6 +41,7 @@ async fn migrations_apply_to_an_empty_database_and_running_them_again_changes_no
             "review_slots",
             "routing_decisions",
             "rubrics",
+            "sessions",
             "tasks",
             "users",
             "verdicts"

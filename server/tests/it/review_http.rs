@@ -1,7 +1,8 @@
 //! The review server functions over HTTP, called as the review page calls them: a hundred
 //! annotators racing on one task (K=1 and K=2) never share an item beyond K and lose no answer,
 //! retried answers count once, undo puts an item back, the leave-page beacon releases holds,
-//! blind items hide the judge, and each queue is open only to the roles that work on it.
+//! blind items hide the judge, each queue is open only to the roles that work on it, and a
+//! disabled account, a changed role or an expired session counts from the very next claim.
 
 use crate::harness::{spawn_app, TestApp};
 use crate::judge_support::*;
@@ -548,4 +549,48 @@ async fn my_work_counts_answers_golden_accuracy_and_agreement_with_verdicts() {
     );
     let second = work(&clients[1]).await;
     assert_eq!(second[0]["golden_labels_matched"].as_i64(), Some(2));
+}
+
+#[tokio::test]
+async fn a_disabled_account_or_a_changed_role_stops_claims_at_once_and_a_reenabled_one_resumes() {
+    let app = spawn_app().await;
+    items_for_humans(&app.pool, 3, 1).await;
+    let ann = people(&app, "turn", 1, Role::Annotator).await.remove(0);
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'turn0@example.org'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let status = |client: &reqwest::Client, purpose: &'static str| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let form = [("task", "tag"), ("purpose", purpose), ("holding", "")];
+            post_form(app, &client, "next", &form)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let set = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query(sql).bind(user_id).execute(&pool).await.unwrap();
+        }
+    };
+    assert_eq!(status(&ann, "annotate").await, 200);
+
+    set("UPDATE users SET disabled_at = now() WHERE id = $1").await;
+    assert_eq!(status(&ann, "annotate").await, 401, "disabled");
+    set("UPDATE users SET disabled_at = NULL WHERE id = $1").await;
+    assert_eq!(status(&ann, "annotate").await, 200, "enabled again");
+
+    set("UPDATE users SET role = 'trainer' WHERE id = $1").await;
+    assert_eq!(status(&ann, "annotate").await, 403, "now a trainer");
+    set("UPDATE users SET role = 'reviewer' WHERE id = $1").await;
+    assert_eq!(status(&ann, "adjudicate").await, 200, "now a reviewer");
+
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status(&ann, "annotate").await, 401, "session expired");
 }

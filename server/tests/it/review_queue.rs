@@ -290,3 +290,67 @@ async fn the_last_of_concurrent_answers_finishes_the_item() {
     }
     assert_eq!(states(&pool).await, vec![("done".to_string(), 20)]);
 }
+
+/// Sums "Rows Removed by Filter" over every node of an `EXPLAIN (ANALYZE, FORMAT JSON)` plan.
+fn rows_removed(plan: &serde_json::Value) -> i64 {
+    let own = plan["Rows Removed by Filter"].as_i64().unwrap_or(0);
+    let children = plan["Plans"]
+        .as_array()
+        .map_or(0, |plans| plans.iter().map(rows_removed).sum::<i64>());
+    own + children
+}
+
+#[tokio::test]
+async fn a_claim_does_not_walk_held_slots_even_with_statistics_from_before_anyone_held_one() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 3000, 1).await;
+    let users = add_users(&pool, "held", 2, "annotator").await;
+    let (ann, other) = (users[0], users[1]);
+    // The statistics of a freshly imported queue: nobody holds anything.
+    sqlx::query("ANALYZE review_slots")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE review_slots SET user_id = $1, lease_expires_at = now() + interval '10 minutes'
+         WHERE id IN (SELECT id FROM review_slots ORDER BY id LIMIT 2000)",
+    )
+    .bind(other)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let request = review::ClaimRequest {
+        task: review::TaskRef::Id(task),
+        claimant: review::Claimant::User(ann),
+        purpose: Purpose::Annotate,
+        lease: LEASE,
+        exclude: &[],
+    };
+    let sql = review::claim_statement(&request, "SELECT id FROM slot");
+
+    let mut connection = pool.acquire().await.unwrap();
+    sqlx::query(&format!(
+        "PREPARE claim (bigint, bigint, text, float8, bigint[]) AS {sql}"
+    ))
+    .execute(&mut *connection)
+    .await
+    .unwrap();
+    // sqlx prepares statements, so Postgres may plan them either way.
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        let explained: serde_json::Value = sqlx::query_scalar(&format!(
+            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({ann}, {task}, 'annotate', 600, '{{}}')"
+        ))
+        .fetch_one(&mut *connection)
+        .await
+        .unwrap();
+        let removed = rows_removed(&explained[0]["Plan"]);
+        assert!(
+            removed < 100,
+            "{mode}: the claim filtered out {removed} rows (walked the held slots)\n{explained:#}"
+        );
+    }
+}

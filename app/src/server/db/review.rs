@@ -46,34 +46,67 @@ pub enum TaskRef<'a> {
 }
 
 impl TaskRef<'_> {
-    /// The `task` CTE the claim statement reads the task's id from; `$2` is the id or name.
+    /// The `task` CTE the claim statement reads the task's id from; `$2` is the id or name. It
+    /// is empty when `me` is, so nothing is claimed for nobody.
     fn cte(self) -> &'static str {
         match self {
-            TaskRef::Id(_) => "task AS (SELECT $2::bigint AS id)",
+            TaskRef::Id(_) => "task AS (SELECT $2::bigint AS id WHERE EXISTS (SELECT 1 FROM me))",
             TaskRef::Name(_) => {
-                "task AS (SELECT id FROM tasks WHERE name = $2::text AND archived_at IS NULL)"
+                "task AS (SELECT id FROM tasks
+                          WHERE name = $2::text AND archived_at IS NULL AND EXISTS (SELECT 1 FROM me))"
             }
         }
     }
 }
 
-/// The CTEs of a claim, after a `task` CTE: renew a slot the person (`$1`) holds on the task
-/// for `$3` (purpose) that is not in `$5` (the slots the page already shows or is saving, so
-/// it can prefetch the next one), or else lease the next open one for `$4` seconds. The slot
-/// taken is in `slot`.
+/// Who claims: a known person (internal callers), or whoever is signed in with session `id` if
+/// their account is active and has one of `roles`. The page's claim checks the session inside the
+/// claim statement, so it is one round trip.
+#[derive(Debug, Clone, Copy)]
+pub enum Claimant<'a> {
+    User(i64),
+    Session {
+        id: &'a str,
+        roles: &'a [&'static str],
+    },
+}
+
+impl Claimant<'_> {
+    /// The `me` CTE: the claimant's user id (`$1`, and `$6` for the roles), or no row.
+    fn cte(self) -> &'static str {
+        match self {
+            Claimant::User(_) => "me AS (SELECT $1::bigint AS id)",
+            Claimant::Session { .. } => {
+                "me AS (SELECT u.id FROM sessions s JOIN users u ON u.id = s.user_id
+                        WHERE s.id = $1::text AND s.expires_at > now()
+                          AND u.disabled_at IS NULL AND u.role = ANY($6::text[]))"
+            }
+        }
+    }
+}
+
+/// The CTEs of a claim, after the `me` and `task` CTEs: renew a slot the person (`me`) holds on
+/// the task for `$3` (purpose) that is not in `$5` (the slots the page already shows or is
+/// saving, so it can prefetch the next one), or else lease the next open one for `$4` seconds.
+/// The slot taken is in `slot`.
 ///
 /// The statement commits without waiting for the WAL flush (`set_config(…, true)` lasts for
 /// its own implicit transaction): a lease lost in a database crash only makes its slot
 /// claimable again, and a late answer to it is kept, uncounted if someone else took the slot.
 /// Answers themselves are always committed durably.
 const CLAIM_CTES: &str = "
+    -- A held slot is renewed even if its lease lapsed, as long as nobody took it meanwhile (the
+    -- outer conditions are checked again on the row if a concurrent claim locked it first). The
+    -- lookup names no lease condition, so only the holder index can serve it: the lapse index
+    -- requires a lease, and plans made while the statistics saw no held slots at all would
+    -- otherwise walk every held slot in that index on every claim.
     held AS (
         UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => $4)
         WHERE id = (SELECT id FROM review_slots
-                    WHERE user_id = $1 AND task_id = (SELECT id FROM task) AND purpose = $3
-                      AND annotation_id IS NULL AND lease_expires_at > now()
-                      AND id <> ALL($5)
+                    WHERE user_id = (SELECT id FROM me) AND task_id = (SELECT id FROM task)
+                      AND purpose = $3 AND annotation_id IS NULL AND id <> ALL($5)
                     ORDER BY id LIMIT 1)
+          AND user_id = (SELECT id FROM me) AND annotation_id IS NULL
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING id, item_id, task_id, lease_expires_at),
     -- A lease that lapsed goes to the next person first (the oldest lapse), then free slots in
@@ -87,9 +120,9 @@ const CLAIM_CTES: &str = "
           AND s.task_id = (SELECT id FROM task) AND s.purpose = $3 AND s.annotation_id IS NULL
           AND s.user_id IS NOT NULL AND s.lease_expires_at < now()
           AND NOT EXISTS (SELECT 1 FROM review_slots o
-                          WHERE o.item_id = s.item_id AND o.user_id = $1 OFFSET 0)
+                          WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
           AND NOT EXISTS (SELECT 1 FROM annotations a
-                          WHERE a.item_id = s.item_id AND a.user_id = $1
+                          WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me)
                             AND a.retracted_at IS NULL OFFSET 0)
         ORDER BY s.lease_expires_at
         LIMIT 1
@@ -100,9 +133,9 @@ const CLAIM_CTES: &str = "
           AND s.task_id = (SELECT id FROM task) AND s.purpose = $3 AND s.annotation_id IS NULL
           AND s.user_id IS NULL
           AND NOT EXISTS (SELECT 1 FROM review_slots o
-                          WHERE o.item_id = s.item_id AND o.user_id = $1 OFFSET 0)
+                          WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
           AND NOT EXISTS (SELECT 1 FROM annotations a
-                          WHERE a.item_id = s.item_id AND a.user_id = $1
+                          WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me)
                             AND a.retracted_at IS NULL OFFSET 0)
         ORDER BY s.priority, s.id
         LIMIT 1
@@ -110,7 +143,7 @@ const CLAIM_CTES: &str = "
     next AS (
         SELECT id FROM lapsed UNION ALL SELECT id FROM free),
     claimed AS (
-        UPDATE review_slots s SET user_id = $1, lease_expires_at = now() + make_interval(secs => $4)
+        UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => $4)
         FROM next WHERE s.id = next.id
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
@@ -123,35 +156,53 @@ const CLAIM_CTES: &str = "
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRequest<'a> {
     pub task: TaskRef<'a>,
-    pub user_id: i64,
+    pub claimant: Claimant<'a>,
     pub purpose: Purpose,
     pub lease: Duration,
     pub exclude: &'a [i64],
 }
 
-/// Runs `WITH task, CLAIM_CTES <select>` in one statement, trying again when two claims by one
-/// person at once (two tabs) picked two slots of one item and the unique index refused the
-/// second. `select` reads the `slot` CTE (and may read `task`).
+/// The claim statement `WITH me, task, CLAIM_CTES <select>` for `request`: `$1` is the claimant
+/// (user id or session id), `$2` the task (id or name), `$3` the purpose, `$4` the lease in
+/// seconds, `$5` the slot ids not to hand back, and for a session, `$6` the roles allowed.
+pub fn claim_statement(request: &ClaimRequest<'_>, select: &str) -> String {
+    format!(
+        "WITH {}, {}, {CLAIM_CTES} {select}",
+        request.claimant.cte(),
+        request.task.cte()
+    )
+}
+
+/// Runs `WITH me, task, CLAIM_CTES <select>` in one statement, trying again when two claims by
+/// one person at once (two tabs) picked two slots of one item and the unique index refused the
+/// second. `select` reads the `slot` CTE (and may read `me` and `task`).
 pub(crate) async fn run_claim(
     pool: &PgPool,
     request: ClaimRequest<'_>,
     select: &str,
 ) -> Result<Option<PgRow>, sqlx::Error> {
-    let sql = format!("WITH {}, {CLAIM_CTES} {select}", request.task.cte());
+    let sql = claim_statement(&request, select);
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let query = sqlx::query(&sql).bind(request.user_id);
+        let query = sqlx::query(&sql);
+        let query = match request.claimant {
+            Claimant::User(id) => query.bind(id),
+            Claimant::Session { id, .. } => query.bind(id),
+        };
         let query = match request.task {
             TaskRef::Id(id) => query.bind(id),
             TaskRef::Name(name) => query.bind(name),
         };
-        let result = query
+        let query = query
             .bind(request.purpose.as_str())
             .bind(request.lease.as_secs_f64())
-            .bind(request.exclude)
-            .fetch_optional(pool)
-            .await;
+            .bind(request.exclude);
+        let query = match request.claimant {
+            Claimant::User(_) => query,
+            Claimant::Session { roles, .. } => query.bind(roles),
+        };
+        let result = query.fetch_optional(pool).await;
         match result {
             Err(sqlx::Error::Database(error))
                 if error.code().as_deref() == Some("23505") && attempts < 3 => {}
@@ -172,7 +223,7 @@ pub async fn claim(
 ) -> Result<Option<Claim>, sqlx::Error> {
     let request = ClaimRequest {
         task: TaskRef::Id(task_id),
-        user_id,
+        claimant: Claimant::User(user_id),
         purpose,
         lease,
         exclude,

@@ -52,6 +52,8 @@ pub async fn load(
 /// What a claim by task name found.
 #[derive(Debug)]
 pub enum Claimed {
+    /// The claimant is not an active person whose role may use this queue (a session claim).
+    NotAllowed,
     /// There is no task of that name.
     NoSuchTask,
     /// Nothing left in the queue for this person.
@@ -63,13 +65,16 @@ pub enum Claimed {
 /// one round trip for annotation, two for adjudication (the answers to compare).
 pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, sqlx::Error> {
     let select = format!(
-        "SELECT (SELECT id FROM task) AS task_id, card.*
+        "SELECT (SELECT id FROM me) AS claimant, (SELECT id FROM task) AS task_id, card.*
          FROM (SELECT 1) AS one LEFT JOIN ({}) AS card ON true",
         card_query("slot", "")
     );
     let row = review::run_claim(pool, request, &select)
         .await?
         .expect("the claim's select always returns one row");
+    if row.get::<Option<i64>, _>("claimant").is_none() {
+        return Ok(Claimed::NotAllowed);
+    }
     if row.get::<Option<i64>, _>("task_id").is_none() {
         return Ok(Claimed::NoSuchTask);
     }

@@ -64,6 +64,30 @@ pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<Credenti
     .await
 }
 
+/// The active account signed in with session `session_id`, if the session has not expired.
+pub async fn find_by_session(
+    pool: &PgPool,
+    session_id: &str,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, u.role
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = $1 AND s.expires_at > now() AND u.disabled_at IS NULL",
+    )
+    .bind(session_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(id, email, display_name, role)| {
+        Ok(CurrentUser {
+            id,
+            email,
+            display_name,
+            role: parse_role(&role)?,
+        })
+    })
+    .transpose()
+}
+
 /// The account `user_id`, unless it does not exist or is disabled.
 pub async fn find_active(pool: &PgPool, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row = sqlx::query!(
