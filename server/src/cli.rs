@@ -94,7 +94,8 @@ pub struct ServeArgs {
     /// Folder with the built browser assets (`pkg/` with the wasm, JS and CSS).
     #[arg(long, env = "COJUDGE_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
-    /// Hours a session lasts without activity.
+    /// Hours a session lasts after signing in (the session is only written when it changes, so
+    /// activity does not extend it).
     #[arg(long, env = "COJUDGE_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
     /// Largest request body `POST /api/v1/items` accepts, in MB (bigger imports: split them, or

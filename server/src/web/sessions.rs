@@ -10,6 +10,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "cojudge_session";
 
+/// The session layer. A session and its cookie last `idle_hours` from the last change to the
+/// session (in practice, signing in): requests that only read it do not write it back.
 pub fn layer(pool: PgPool, secure: bool, idle_hours: i64) -> SessionManagerLayer<PgSessionStore> {
     SessionManagerLayer::new(PgSessionStore::new(pool))
         .with_name(COOKIE_NAME)
