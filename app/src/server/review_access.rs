@@ -61,42 +61,32 @@ pub async fn claim_for_session(
 ) -> Result<Option<ReviewCard>, AppError> {
     let state = AppState::from_context()?;
     let session = session::current_session().await?;
-    let session_id = session::session_id(&session).filter(|_| !session.is_modified());
-    let Some(session_id) = session_id else {
-        let user = session::require(capability(purpose)).await?;
-        return claim_card(
-            &state,
-            review::Claimant::User(user.id),
-            task,
-            purpose,
-            holding,
-        )
-        .await;
-    };
-    let roles: Vec<&'static str> = Role::ALL
-        .into_iter()
-        .filter(|role| role.can(capability(purpose)))
-        .map(Role::as_str)
-        .collect();
-    let claimant = review::Claimant::Session {
-        id: &session_id,
-        roles: &roles,
-    };
-    match claim_card(&state, claimant, task, purpose, holding).await {
-        Err(AppError::Unauthenticated) => {
-            // Refused: say why, or, if the account changed meanwhile and now may, claim as it.
-            let user = session::require(capability(purpose)).await?;
-            claim_card(
-                &state,
-                review::Claimant::User(user.id),
-                task,
-                purpose,
-                holding,
-            )
-            .await
+    if let Some(session_id) = session::session_id(&session).filter(|_| !session.is_modified()) {
+        let roles: Vec<&'static str> = Role::ALL
+            .into_iter()
+            .filter(|role| role.can(capability(purpose)))
+            .map(Role::as_str)
+            .collect();
+        let claimant = review::Claimant::Session {
+            id: &session_id,
+            roles: &roles,
+        };
+        match claim_card(&state, claimant, task, purpose, holding).await {
+            Err(AppError::Unauthenticated) => {}
+            other => return other,
         }
-        other => other,
     }
+    // Refused (or a session changed by this request): the usual check says why (401 or 403),
+    // or, if the account changed meanwhile and now may, the claim goes ahead as it.
+    let user = session::require(capability(purpose)).await?;
+    claim_card(
+        &state,
+        review::Claimant::User(user.id),
+        task,
+        purpose,
+        holding,
+    )
+    .await
 }
 
 /// Claims (or resumes) a slot of `task` for `claimant` and loads its card.
