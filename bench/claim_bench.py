@@ -330,9 +330,17 @@ class Bench:
 
         self.settle()
         print(f"human pace: {a.annotators} annotators, one claim → submit every {a.period:g} s for {a.human_seconds:g} s …", flush=True)
+        wal_before = self.wal()
         result = self.http_phase("human", seconds=a.human_seconds, period=a.period)
+        wal = [after - before for before, after in zip(wal_before, self.wal())]
+        cycles = max(1, len(result["submit_ms"]))
+        self.human_wal = (wal[0] / cycles, wal[1] / cycles, wal[2] / cycles / 1024)
         self.http_rows("human pace", result, f"{a.annotators} × one every {a.period:g} s")
         self.table_stats("end")
+
+    def wal(self):
+        """The cluster's WAL records, full-page images and bytes so far (`pg_stat_wal`)."""
+        return [int(x) for x in psql(self.db, "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal").split()]
 
     def settle(self, limit=300):
         """Waits (up to `limit` seconds) until no autovacuum worker is busy on the database, then
@@ -562,6 +570,8 @@ class Bench:
         for label, values, goal in ratios:
             print(f"{label:50}" + "".join(f"{v:24.2f}" for v in values) + f"{goal:>8}")
         human = {re.sub(r"^HTTP (\w+), (\w+) time.*", r"\1 \2", row[1]): row for row in self.rows if row[0] == "human pace"}
+        print(f"human pace WAL per cycle: {self.human_wal[0]:.0f} records, {self.human_wal[1]:.1f} full-page images, "
+              f"{self.human_wal[2]:.1f} kB")
         print(f"human pace p99, server time: claim {pct(human['claim server'][3], 99):.2f} ms, "
               f"submit {pct(human['submit server'][3], 99):.2f} ms (goal ≤ 5 ms); client time: "
               f"claim {pct(human['claim client'][3], 99):.2f} ms, submit {pct(human['submit client'][3], 99):.2f} ms")
@@ -636,6 +646,9 @@ class Bench:
                      f"server time p99: claim {pct(human['claim server'][3], 99):.2f} ms, submit "
                      f"{pct(human['submit server'][3], 99):.2f} ms (goal ≤ 5 ms); client time p99: claim "
                      f"{pct(human['claim client'][3], 99):.2f} ms, submit {pct(human['submit client'][3], 99):.2f} ms. "
+                     f"WAL per claim → submit cycle (whole cluster, `pg_stat_wal`): {self.human_wal[0]:.0f} records, "
+                     f"{self.human_wal[1]:.1f} full-page images, {self.human_wal[2]:.1f} kB (the run starts right "
+                     f"after a checkpoint, so first touches of pages write full images). "
                      f"For context: {LABEL_STUDIO}\n\n")
             md.write("Claim queries, EXPLAIN (ANALYZE, BUFFERS), rolled back:\n\n")
             for row_phase, name, execution, buffers, plan in self.explains:
