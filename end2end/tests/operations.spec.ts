@@ -4,7 +4,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { hydrated, signIn } from './helpers';
-import { addItems, addPerson, makeTask } from './workbench';
+import { addItems, addPerson, makeTask, states } from './workbench';
 
 /** Reviews the next `count` items on the open review page, passing every criterion. */
 async function review(page: Page, count: number) {
@@ -43,6 +43,8 @@ test('an admin sees the work of the hour and the queue, and downloads the number
   await expect(reviewer).toHaveURL(/\/$/);
   await reviewer.goto(`/tasks/${task}/review`);
   await review(reviewer, 3);
+  // Answers are saved in the background: leave the page only once all three are in.
+  await expect.poll(() => states(task)).toEqual({ done: 3, human_review: 2 });
   await reviewer.goto('/');
 
   await signIn(page, addPerson('admin'));
