@@ -185,9 +185,8 @@ pub async fn answer_review(
     purpose: ReviewPurpose,
     answer: Answer,
 ) -> Result<AnswerOutcome, AppError> {
-    use crate::server::review_access::{reviewer, submit_answer};
-    let (state, user) = reviewer(purpose).await?;
-    submit_answer(&state, &user, purpose, answer)
+    use crate::server::review_access::answer_for_session;
+    answer_for_session(purpose, answer)
         .await
         .map_err(AppError::with_status)
 }

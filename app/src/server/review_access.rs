@@ -50,42 +50,66 @@ pub async fn reviewer(purpose: ReviewPurpose) -> Result<(AppState, CurrentUser),
     Ok((AppState::from_context()?, user))
 }
 
+/// Who `work` in [`as_signed_in`] acts for: a session, checked by `work`'s own statement, or a
+/// person already checked.
+enum SignedIn {
+    Session {
+        id: String,
+        roles: Vec<&'static str>,
+    },
+    User(i64),
+}
+
+impl SignedIn {
+    fn claimant(&self) -> review::Claimant<'_> {
+        match self {
+            SignedIn::Session { id, roles } => review::Claimant::Session { id, roles },
+            SignedIn::User(id) => review::Claimant::User(*id),
+        }
+    }
+}
+
+/// Runs `work` for whoever is signed in, if they may work on the `purpose` queue. The session
+/// and role are checked inside `work`'s own first statement, as a [`review::Claimant::Session`]
+/// (a round trip saved on the hot path); `work` answers [`AppError::Unauthenticated`] when that
+/// check refuses. The usual check then says why (401 or 403), or, if the account changed
+/// meanwhile and now may, `work` runs again as that person.
+async fn as_signed_in<T, Work>(
+    purpose: ReviewPurpose,
+    work: impl Fn(SignedIn) -> Work,
+) -> Result<T, AppError>
+where
+    Work: std::future::Future<Output = Result<T, AppError>>,
+{
+    let session = session::current_session().await?;
+    // A session this request changed is not in the table yet: the usual check reads it.
+    if let Some(id) = session::session_id(&session).filter(|_| !session.is_modified()) {
+        let roles = Role::ALL
+            .into_iter()
+            .filter(|role| role.can(capability(purpose)))
+            .map(Role::as_str)
+            .collect();
+        match work(SignedIn::Session { id, roles }).await {
+            Err(AppError::Unauthenticated) => {}
+            other => return other,
+        }
+    }
+    let user = session::require(capability(purpose)).await?;
+    work(SignedIn::User(user.id)).await
+}
+
 /// Claims (or resumes) a slot of `task` for whoever is signed in, if they may work on the
-/// `purpose` queue, and loads its card. The session and role are checked inside the claim
-/// statement (one round trip in all); a refusal is then explained (401 or 403) by the usual
-/// check.
+/// `purpose` queue, and loads its card: one round trip in all.
 pub async fn claim_for_session(
     task: &str,
     purpose: ReviewPurpose,
     holding: &[i64],
 ) -> Result<Option<ReviewCard>, AppError> {
     let state = AppState::from_context()?;
-    let session = session::current_session().await?;
-    if let Some(session_id) = session::session_id(&session).filter(|_| !session.is_modified()) {
-        let roles: Vec<&'static str> = Role::ALL
-            .into_iter()
-            .filter(|role| role.can(capability(purpose)))
-            .map(Role::as_str)
-            .collect();
-        let claimant = review::Claimant::Session {
-            id: &session_id,
-            roles: &roles,
-        };
-        match claim_card(&state, claimant, task, purpose, holding).await {
-            Err(AppError::Unauthenticated) => {}
-            other => return other,
-        }
-    }
-    // Refused (or a session changed by this request): the usual check says why (401 or 403),
-    // or, if the account changed meanwhile and now may, the claim goes ahead as it.
-    let user = session::require(capability(purpose)).await?;
-    claim_card(
-        &state,
-        review::Claimant::User(user.id),
-        task,
-        purpose,
-        holding,
-    )
+    let state = &state;
+    as_signed_in(purpose, |signed_in| async move {
+        claim_card(state, signed_in.claimant(), task, purpose, holding).await
+    })
     .await
 }
 
@@ -112,27 +136,46 @@ pub async fn claim_card(
     }
 }
 
-/// Records `answer` for `user`.
-pub async fn submit_answer(
-    state: &AppState,
-    user: &CurrentUser,
+/// Records `answer` for whoever is signed in, if they may work on the `purpose` queue.
+pub async fn answer_for_session(
     purpose: ReviewPurpose,
     answer: Answer,
 ) -> Result<AnswerOutcome, AppError> {
-    let submission = Submission {
-        client_id: parse_client_id(&answer.client_id)?,
-        slot_id: answer.slot_id,
-        purpose: purpose.into(),
-        user_id: user.id,
-        labels: answer.labels,
-        rationale: non_blank(answer.rationale),
-        skip_reason: non_blank(answer.skip_reason),
-        flagged: answer.flagged,
+    let state = AppState::from_context()?;
+    let client_id = match parse_client_id(&answer.client_id) {
+        Ok(client_id) => client_id,
+        Err(error) => {
+            // Who may not use the queue hears that first.
+            session::require(capability(purpose)).await?;
+            return Err(error);
+        }
     };
-    let outcome = review::submit(&state.pool, &submission)
+    let (rationale, skip_reason) = (non_blank(answer.rationale), non_blank(answer.skip_reason));
+    let (state, labels) = (&state, &answer.labels);
+    let (rationale, skip_reason) = (&rationale, &skip_reason);
+    as_signed_in(purpose, |signed_in| async move {
+        let submission = Submission {
+            client_id,
+            slot_id: answer.slot_id,
+            purpose: purpose.into(),
+            submitter: signed_in.claimant(),
+            labels: labels.clone(),
+            rationale: rationale.clone(),
+            skip_reason: skip_reason.clone(),
+            flagged: answer.flagged,
+        };
+        submit(state, &submission).await
+    })
+    .await
+}
+
+/// Records `submission`.
+async fn submit(state: &AppState, submission: &Submission<'_>) -> Result<AnswerOutcome, AppError> {
+    let outcome = review::submit(&state.pool, submission)
         .await
         .map_err(|error| match error {
             SubmitError::UnknownSlot => AppError::NotFound("That review item".into()),
+            SubmitError::NotAllowed => AppError::Unauthenticated,
             SubmitError::Labels(error) => AppError::Invalid(error.to_string()),
             SubmitError::Database(error) => error.into(),
         })?;

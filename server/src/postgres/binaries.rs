@@ -1,4 +1,4 @@
-//! Finding `initdb` and `pg_ctl`: on PATH, or in the newest `/usr/lib/postgresql/*/bin`.
+//! Finding `initdb`, `pg_ctl` and `postgres`: on PATH, or in the newest `/usr/lib/postgresql/*/bin`.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 pub struct Binaries {
     pub initdb: PathBuf,
     pub pg_ctl: PathBuf,
+    pub postgres: PathBuf,
 }
 
 impl Binaries {
@@ -23,7 +24,12 @@ impl Binaries {
     fn in_dir(dir: &Path) -> Option<Binaries> {
         let initdb = dir.join("initdb");
         let pg_ctl = dir.join("pg_ctl");
-        (initdb.is_file() && pg_ctl.is_file()).then_some(Binaries { initdb, pg_ctl })
+        let postgres = dir.join("postgres");
+        (initdb.is_file() && pg_ctl.is_file() && postgres.is_file()).then_some(Binaries {
+            initdb,
+            pg_ctl,
+            postgres,
+        })
     }
 }
 

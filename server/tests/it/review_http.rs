@@ -552,7 +552,8 @@ async fn my_work_counts_answers_golden_accuracy_and_agreement_with_verdicts() {
 }
 
 #[tokio::test]
-async fn a_disabled_account_or_a_changed_role_stops_claims_at_once_and_a_reenabled_one_resumes() {
+async fn a_disabled_account_or_a_changed_role_stops_claims_and_answers_at_once_and_a_reenabled_one_resumes(
+) {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 3, 1).await;
     let ann = people(&app, "turn", 1, Role::Annotator).await.remove(0);
@@ -576,15 +577,39 @@ async fn a_disabled_account_or_a_changed_role_stops_claims_at_once_and_a_reenabl
             sqlx::query(sql).bind(user_id).execute(&pool).await.unwrap();
         }
     };
-    assert_eq!(status(&ann, "annotate").await, 200);
+    let stored = || async {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM annotations")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        count
+    };
+    let card = next(&app, &ann, "annotate", "").await.unwrap();
+    let slot_id = card["slot_id"].as_i64().unwrap();
+    let answer_now = || {
+        let (app, ann) = (&app, ann.clone());
+        async move {
+            let client_id = uuid::Uuid::new_v4().to_string();
+            answer(app, &ann, "annotate", slot_id, &client_id, labels("pass"))
+                .await
+                .0
+        }
+    };
 
     set("UPDATE users SET disabled_at = now() WHERE id = $1").await;
     assert_eq!(status(&ann, "annotate").await, 401, "disabled");
+    assert_eq!(answer_now().await, 401, "disabled");
+    assert_eq!(stored().await, 0, "a refused answer is not stored");
     set("UPDATE users SET disabled_at = NULL WHERE id = $1").await;
     assert_eq!(status(&ann, "annotate").await, 200, "enabled again");
 
     set("UPDATE users SET role = 'trainer' WHERE id = $1").await;
     assert_eq!(status(&ann, "annotate").await, 403, "now a trainer");
+    assert_eq!(answer_now().await, 403, "now a trainer");
+    assert_eq!(stored().await, 0, "a refused answer is not stored");
+    set("UPDATE users SET role = 'annotator' WHERE id = $1").await;
+    assert_eq!(answer_now().await, 200, "an annotator again");
+    assert_eq!(stored().await, 1);
     set("UPDATE users SET role = 'reviewer' WHERE id = $1").await;
     assert_eq!(status(&ann, "adjudicate").await, 200, "now a reviewer");
 
@@ -593,4 +618,6 @@ async fn a_disabled_account_or_a_changed_role_stops_claims_at_once_and_a_reenabl
         .await
         .unwrap();
     assert_eq!(status(&ann, "annotate").await, 401, "session expired");
+    assert_eq!(answer_now().await, 401, "session expired");
+    assert_eq!(stored().await, 1, "a refused answer is not stored");
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const LEASE: Duration = Duration::from_secs(600);
 
-fn answer(slot_id: i64, user_id: i64, label: &str) -> Submission {
+fn answer(slot_id: i64, user_id: i64, label: &str) -> Submission<'static> {
     answer_as(slot_id, user_id, Purpose::Annotate, label)
 }
 

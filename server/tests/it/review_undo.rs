@@ -16,7 +16,7 @@ use crate::review_support::answer_as as answer;
 
 /// Both annotators answer the next item, the first `pass`, the second `fail`; returns the second
 /// one's claim and answer.
-async fn disagree(pool: &PgPool, task: i64, anns: &[i64]) -> (review::Claim, Submission) {
+async fn disagree(pool: &PgPool, task: i64, anns: &[i64]) -> (review::Claim, Submission<'static>) {
     let mut last = None;
     for (n, &ann) in anns.iter().enumerate() {
         let slot = claim(pool, task, ann, Purpose::Annotate).await;

@@ -9,6 +9,7 @@
 //! A late answer (after the lease lapsed) counts if nobody else took the slot; otherwise it is
 //! kept, uncounted, and the submitter is told.
 
+use super::users::SESSION_ACCOUNT;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use std::time::Duration;
@@ -59,9 +60,9 @@ impl TaskRef<'_> {
     }
 }
 
-/// Who claims: a known person (internal callers), or whoever is signed in with session `id` if
-/// their account is active and has one of `roles`. The page's claim checks the session inside the
-/// claim statement, so it is one round trip.
+/// Who claims or answers: a known person (internal callers), or whoever is signed in with
+/// session `id` if their account is active and has one of `roles`. The page's claims and answers
+/// check the session inside their own first statement, which saves a round trip.
 #[derive(Debug, Clone, Copy)]
 pub enum Claimant<'a> {
     User(i64),
@@ -72,15 +73,15 @@ pub enum Claimant<'a> {
 }
 
 impl Claimant<'_> {
-    /// The `me` CTE: the claimant's user id (`$1`, and `$6` for the roles), or no row.
-    fn cte(self) -> &'static str {
+    /// The `me` CTE: the claimant's user id, or no row. Parameter `$id` is the user id or the
+    /// session id; for a session, `$roles` holds the roles allowed.
+    pub(crate) fn me_cte(self, id: u8, roles: u8) -> String {
         match self {
-            Claimant::User(_) => "me AS (SELECT $1::bigint AS id)",
-            Claimant::Session { .. } => {
-                "me AS (SELECT u.id FROM sessions s JOIN users u ON u.id = s.user_id
-                        WHERE s.id = $1::text AND s.expires_at > now()
-                          AND u.disabled_at IS NULL AND u.role = ANY($6::text[]))"
-            }
+            Claimant::User(_) => format!("me AS (SELECT ${id}::bigint AS id)"),
+            Claimant::Session { .. } => format!(
+                "me AS (SELECT u.id FROM {SESSION_ACCOUNT}
+                          AND s.id = ${id}::text AND u.role = ANY(${roles}::text[]))"
+            ),
         }
     }
 }
@@ -168,7 +169,7 @@ pub struct ClaimRequest<'a> {
 pub fn claim_statement(request: &ClaimRequest<'_>, select: &str) -> String {
     format!(
         "WITH {}, {}, {CLAIM_CTES} {select}",
-        request.claimant.cte(),
+        request.claimant.me_cte(1, 6),
         request.task.cte()
     )
 }

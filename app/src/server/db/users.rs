@@ -64,47 +64,48 @@ pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<Credenti
     .await
 }
 
+/// Where a valid sign-in is read, as `FROM … WHERE …` text: session `s`, not expired, of the
+/// active account `u`. Callers append `AND s.id = $n`. The one definition of a valid sign-in, for
+/// [`find_by_session`] and for statements that check the session themselves (the review claim
+/// and submission), so they cannot drift apart.
+pub const SESSION_ACCOUNT: &str = "sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.expires_at > now() AND u.disabled_at IS NULL";
+
 /// The active account signed in with session `session_id`, if the session has not expired.
 pub async fn find_by_session(
     pool: &PgPool,
     session_id: &str,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role
-         FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = $1 AND s.expires_at > now() AND u.disabled_at IS NULL",
-    )
+    let row: Option<AccountRow> = sqlx::query_as(&format!(
+        "SELECT u.id, u.email, u.display_name, u.role FROM {SESSION_ACCOUNT} AND s.id = $1"
+    ))
     .bind(session_id)
     .fetch_optional(pool)
     .await?;
-    row.map(|(id, email, display_name, role)| {
-        Ok(CurrentUser {
-            id,
-            email,
-            display_name,
-            role: parse_role(&role)?,
-        })
+    row.map(current_user).transpose()
+}
+
+/// An account as [`CurrentUser`] is read: id, e-mail, display name, role.
+type AccountRow = (i64, String, String, String);
+
+fn current_user((id, email, display_name, role): AccountRow) -> Result<CurrentUser, sqlx::Error> {
+    Ok(CurrentUser {
+        id,
+        email,
+        display_name,
+        role: parse_role(&role)?,
     })
-    .transpose()
 }
 
 /// The account `user_id`, unless it does not exist or is disabled.
 pub async fn find_active(pool: &PgPool, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row = sqlx::query!(
+    let row: Option<AccountRow> = sqlx::query_as(
         "SELECT id, email, display_name, role FROM users WHERE id = $1 AND disabled_at IS NULL",
-        user_id,
     )
+    .bind(user_id)
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        Ok(CurrentUser {
-            id: r.id,
-            email: r.email,
-            display_name: r.display_name,
-            role: parse_role(&r.role)?,
-        })
-    })
-    .transpose()
+    row.map(current_user).transpose()
 }
 
 /// Every account, for the admin's user list.
