@@ -172,7 +172,7 @@ def main():
                         help="stop the HTTP churn after this long even if short of --churn (the phase is named by the claims made)")
     parser.add_argument("--period", type=float, default=2.0, help="seconds between one annotator's claims at human pace")
     parser.add_argument("--annotators", type=int, default=32, help="concurrent annotators (and pgbench clients)")
-    parser.add_argument("--people", type=int, default=12000,
+    parser.add_argument("--people", type=int, default=15000,
                         help="signed-in people the claim-only runs go through, 5 claims each")
     parser.add_argument("--db-max-connections", type=int, default=10, help="the server's pool (serve's default: 10)")
     parser.add_argument("--port", type=int, default=3198)

@@ -31,6 +31,9 @@ const hostile = (source: string) =>
   `"><svg data-xss onload=window.__xss=1>'</textarea></title></script>` +
   `<b data-xss>{{7*7}}</b><a data-xss href="javascript:alert(1)">link</a>`;
 
+/** `text` in single quotes for a POSIX shell, as the export page's command line writes it. */
+const shellWord = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+
 /** Hostile yet a valid e-mail address: lower case, no spaces, one `@`, a dotted domain. */
 const hostileEmail = (who: string) =>
   `${who}-${unique()}"><img/data-xss/src=x/onerror=window.__xss=1><svg/data-xss/onload=alert(1)>@xss.example.org`;
@@ -461,7 +464,8 @@ test('markup in generated and typed text is shown as text on every page, for eve
     await page.locator('input[name="generator_version"]').fill(hostile('export generator filter'));
     await page.locator('input[name="batch"]').fill(hostile('export batch filter'));
     await expectText(page.getByTestId('export-command'), 'the export command',
-      `--generator-version '${hostile('export generator filter')}'`, `--batch '${hostile('export batch filter')}'`);
+      `--generator-version ${shellWord(hostile('export generator filter'))}`,
+      `--batch ${shellWord(hostile('export batch filter'))}`);
     await expectNothingInjected(page, 'the export form');
     await page.getByTestId('export-start').click();
     await expectText(page.getByTestId('exports-table'), 'recent exports', trainer.name);

@@ -1,5 +1,6 @@
-//! Submitting an answer on a review slot, in one transaction of few round trips: the slot and
-//! its item are locked together (answers on one item take turns, so the last of K concurrent
+//! Submitting an answer on a review slot, in one transaction of few round trips: the submitter
+//! is checked (for a session: valid, with a role that may answer) as the slot and its item are
+//! locked together (answers on one item take turns, so the last of K concurrent
 //! answers sees the others), the answer is stored and the slot filled in one statement, and when
 //! the item has all its answers, agreeing ones become the final `human` verdict while
 //! disagreeing ones open an adjudication slot; an adjudicator's answer is the `adjudicated`

@@ -60,7 +60,8 @@ pub struct Desk {
     pub phase: RwSignal<Phase>,
     pub current: RwSignal<Option<ReviewCard>>,
     next: RwSignal<Option<ReviewCard>>,
-    prefetching: RwSignal<bool>,
+    /// A claim (for the screen or prefetch) is under way; the page runs one at a time.
+    claiming: RwSignal<bool>,
     /// Criterion → chosen label value.
     pub labels: RwSignal<BTreeMap<String, String>>,
     pub rationale: RwSignal<String>,
@@ -87,7 +88,7 @@ impl Desk {
             phase: RwSignal::new(Phase::Loading),
             current: RwSignal::new(None),
             next: RwSignal::new(None),
-            prefetching: RwSignal::new(false),
+            claiming: RwSignal::new(false),
             labels: RwSignal::new(BTreeMap::new()),
             rationale: RwSignal::new(String::new()),
             flagged: RwSignal::new(false),
@@ -149,23 +150,29 @@ impl Desk {
 
     /// Claims the item after the one on screen, unless it is already here or on its way.
     fn prefetch(self) {
-        if self.next.with_untracked(Option::is_some) || self.prefetching.get_untracked() {
+        if self.next.with_untracked(Option::is_some) || self.claiming.get_untracked() {
             return;
         }
-        self.prefetching.set(true);
+        self.claiming.set(true);
         spawn_local(async move {
             let holding = slot_list(&self.holding());
             let claimed = with_retries(self, || {
                 next_review(self.task(), self.purpose, holding.clone())
             })
             .await;
-            self.prefetching.set(false);
+            self.claiming.set(false);
             match claimed {
+                // Already on screen: only a second claim of the page's own at once could bring
+                // it back (see `advance`), so this is a safeguard.
+                Ok(Some(card)) if Some(card.slot_id) == self.current_slot() => {}
                 Ok(Some(card)) if self.phase.get_untracked() == Phase::Ready => {
                     self.next.set(Some(card))
                 }
                 // The person answered everything on screen while the claim was under way.
-                Ok(Some(card)) => self.show(card),
+                Ok(Some(card)) => {
+                    self.show(card);
+                    self.prefetch();
+                }
                 Ok(None) if self.phase.get_untracked() == Phase::Loading => {
                     self.phase.set(Phase::Empty)
                 }
@@ -175,31 +182,39 @@ impl Desk {
         });
     }
 
-    /// Moves on to the prefetched item (or waits for one).
+    /// Moves on to the prefetched item (or waits for one). The page has at most one claim under
+    /// way: two at once would not name each other's slot, and the server renews a slot its
+    /// holder does not name, so both could bring back the same item.
     fn advance(self) {
         self.skipping.set(false);
         match self.next.try_update(Option::take).flatten() {
-            Some(card) => self.show(card),
+            Some(card) => {
+                self.show(card);
+                self.prefetch();
+            }
             None => {
                 self.current.set(None);
                 self.phase.set(Phase::Loading);
-                if !self.prefetching.get_untracked() {
+                // The claim under way shows its item when it arrives; otherwise claim one, and
+                // the next is prefetched once it is on screen.
+                if !self.claiming.get_untracked() {
                     self.load_next();
                 }
             }
         }
-        self.prefetch();
     }
 
     /// Claims an item for the empty screen (at the start, or when no item was prefetched).
     fn load_next(self) {
+        self.claiming.set(true);
         spawn_local(async move {
             let holding = slot_list(&self.holding());
-            match with_retries(self, || {
+            let claimed = with_retries(self, || {
                 next_review(self.task(), self.purpose, holding.clone())
             })
-            .await
-            {
+            .await;
+            self.claiming.set(false);
+            match claimed {
                 Ok(Some(card)) => {
                     self.show(card);
                     self.prefetch();

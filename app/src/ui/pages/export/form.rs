@@ -146,7 +146,9 @@ fn date(label: &str, text: &str, problems: &mut Vec<String>) -> Option<DateTime<
 fn command_line(spec: &ExportSpec) -> String {
     let mut parts = vec![format!(
         "cojudge export --task {} --shape {} --format {}",
-        spec.task, spec.shape, spec.format
+        shell_word(&spec.task),
+        spec.shape,
+        spec.format
     )];
     let filters = &spec.filters;
     if let Some(since) = filters.since {
@@ -162,10 +164,10 @@ fn command_line(spec: &ExportSpec) -> String {
         parts.push(format!("--min-judge-confidence {value}"));
     }
     if let Some(value) = &filters.generator_version {
-        parts.push(format!("--generator-version '{value}'"));
+        parts.push(format!("--generator-version {}", shell_word(value)));
     }
     if let Some(value) = &filters.batch {
-        parts.push(format!("--batch '{value}'"));
+        parts.push(format!("--batch {}", shell_word(value)));
     }
     if let Some(value) = filters.rubric_version {
         parts.push(format!("--rubric-version {value}"));
@@ -196,6 +198,32 @@ fn command_line(spec: &ExportSpec) -> String {
     }
     parts.push("--out DIR".into());
     parts.join(" ")
+}
+
+/// `text` as one word for a POSIX shell: as it is when it holds nothing the shell treats
+/// specially, otherwise in single quotes (a `'` inside written as `'\''`).
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@+=,%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_quote_only_what_the_shell_would_read_otherwise() {
+        assert_eq!(shell_word("tag"), "tag");
+        assert_eq!(shell_word("gen-2026.11"), "gen-2026.11");
+        assert_eq!(shell_word("batch 7"), "'batch 7'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_word(""), "''");
+    }
 }
 
 #[component]
