@@ -74,70 +74,12 @@ RATE_GOAL, P99_GOAL, HUMAN_P99_GOAL_MS = 0.7, 1.5, 5  # HTTP ÷ raw claims/s, HT
 LABEL_STUDIO = ("Label Studio, measured on this machine (from the issue): p50 176 ms to serve the next task "
                 "and 120 ms to save an annotation, 3 items/s at best.")
 
-# The statement the review page's claim runs (`db::review_card::claim`: the CTEs of
-# `db::review::CLAIM_CTES` after the `me` and `task` CTEs, then the card's columns): renew a slot
-# the person already holds, or else lease the next open one, and read the item to show. For
-# EXPLAIN, with literals (a custom plan) or with parameters as sqlx sends them (a generic plan).
-# The page's `me` joins the session to its account (`db::review::Claimant::Session`); here it is
-# the user id, as internal callers pass it.
-APP_CLAIM_SQL = """WITH me AS (SELECT {user}::bigint AS id),
-task AS (SELECT id FROM tasks WHERE name = {task_name} AND archived_at IS NULL AND EXISTS (SELECT 1 FROM me)),
-held AS (
-    UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => {secs})
-    WHERE id = (SELECT id FROM review_slots
-                WHERE user_id = (SELECT id FROM me) AND task_id = (SELECT id FROM task)
-                  AND purpose = {purpose} AND annotation_id IS NULL AND id <> ALL({exclude})
-                ORDER BY id LIMIT 1)
-      AND user_id = (SELECT id FROM me) AND annotation_id IS NULL
-      AND set_config('synchronous_commit', 'off', true) = 'off'
-    RETURNING id, item_id, task_id, lease_expires_at),
-lapsed AS (
-    SELECT s.id FROM review_slots s
-    WHERE NOT EXISTS (SELECT 1 FROM held)
-      AND s.task_id = (SELECT id FROM task) AND s.purpose = {purpose} AND s.annotation_id IS NULL
-      AND s.user_id IS NOT NULL AND s.lease_expires_at < now()
-      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me) AND a.retracted_at IS NULL OFFSET 0)
-    ORDER BY s.lease_expires_at
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED),
-free AS (
-    SELECT s.id FROM review_slots s
-    WHERE NOT EXISTS (SELECT 1 FROM held) AND NOT EXISTS (SELECT 1 FROM lapsed)
-      AND s.task_id = (SELECT id FROM task) AND s.purpose = {purpose} AND s.annotation_id IS NULL
-      AND s.user_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM review_slots o WHERE o.item_id = s.item_id AND o.user_id = (SELECT id FROM me) OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = s.item_id AND a.user_id = (SELECT id FROM me) AND a.retracted_at IS NULL OFFSET 0)
-    ORDER BY s.priority, s.id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED),
-next AS (SELECT id FROM lapsed UNION ALL SELECT id FROM free),
-claimed AS (
-    UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => {secs})
-    FROM next WHERE s.id = next.id
-      AND set_config('synchronous_commit', 'off', true) = 'off'
-    RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
-slot AS (
-    SELECT id, item_id, task_id, lease_expires_at FROM held
-    UNION ALL
-    SELECT id, item_id, task_id, lease_expires_at FROM claimed)
-SELECT (SELECT id FROM me) AS claimant, (SELECT id FROM task) AS task_id, card.*
-FROM (SELECT 1) AS one LEFT JOIN (
-    SELECT s.id AS slot_id, s.item_id, s.lease_expires_at, i.external_id, i.context, i.output,
-           nullif(concat_ws(' ', i.generator_model, i.generator_version), '') AS generator,
-           i.golden IS NOT NULL AS golden, d.reason, j.criteria AS judged, j.confidence, c.model,
-           coalesce((r.definition #>> '{{routing,show_judge_suggestion}}')::boolean, true) AS show_suggestion
-    FROM slot s
-    JOIN items i ON i.id = s.item_id
-    JOIN tasks t ON t.id = s.task_id
-    JOIN rubrics r ON r.task_id = t.id AND r.version = t.current_rubric
-    LEFT JOIN LATERAL (SELECT r.reason, r.judgment_id FROM routing_decisions r
-                       WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
-    LEFT JOIN judgments j ON j.id = d.judgment_id AND j.criteria IS NOT NULL
-    LEFT JOIN judge_configs c ON c.id = j.judge_config_id) AS card ON true"""
-GENERIC = {"user": "$1", "task_name": "$2::text", "purpose": "$3", "secs": "$4", "exclude": "$5"}
+# The statement the review page's claim runs, printed by the server's own code
+# (`examples/claim_sql.rs`: `db::review_card::claim_sql`, the session form), so the EXPLAINs below
+# are of that statement, not of a copy: `$1` session id, `$2` task name, `$3` purpose, `$4` lease
+# seconds, `$5` slot ids not to hand back, `$6` roles allowed.
+CLAIM_SQL = os.path.join(ROOT, "target/release/examples/claim_sql")
+CLAIM_PARAMS = "text, text, text, float8, bigint[], text[]"
 
 # The raw claim, as in the issue.
 RAW_CLAIM_SQL = """UPDATE bench_queue SET user_id = {user}, lease_expires_at = now() + interval '10 minutes'
@@ -511,16 +453,16 @@ class Bench:
 
     def explain(self, phase):
         """EXPLAIN ANALYZE of the claim statements, each in a transaction rolled back."""
-        literal = {"task_name": "'tag'", "user": self.first_user, "purpose": "'annotate'", "secs": 600,
-                   "exclude": "'{}'::bigint[]"}
-        execute = f"EXECUTE q({self.first_user}, 'tag', 'annotate', 600, '{{}}')"
+        session, role = psql(self.db, f"SELECT s.id, u.role FROM sessions s JOIN users u ON u.id = s.user_id "
+                                      f"WHERE u.id = {self.first_user} LIMIT 1").split()
+        execute = f"EXECUTE q('{session}', 'tag', 'annotate', 600, '{{}}', '{{{role}}}')"
         options = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+        app_claim = run([CLAIM_SQL]).strip()
         cases = []
-        for name, sql in (("app claim", APP_CLAIM_SQL),):
-            cases.append((f"{name}, custom plan", [options + sql.format(**literal)]))
-            cases.append((f"{name}, generic plan", [
-                "SET LOCAL plan_cache_mode = force_generic_plan",
-                "PREPARE q(bigint, text, text, float8, bigint[]) AS " + sql.format(**GENERIC),
+        for mode in ("custom", "generic"):
+            cases.append((f"app claim, {mode} plan", [
+                f"SET LOCAL plan_cache_mode = force_{mode}_plan",
+                f"PREPARE q({CLAIM_PARAMS}) AS {app_claim}",
                 options + execute]))
         cases.append(("raw claim on bench_queue", [options + RAW_CLAIM_SQL.format(task=self.task, user=self.first_user)]))
         for name, statements in cases:

@@ -64,12 +64,7 @@ pub enum Claimed {
 /// Claims the next slot (see [`review::run_claim`]) and reads its card in the same statement:
 /// one round trip for annotation, two for adjudication (the answers to compare).
 pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, sqlx::Error> {
-    let select = format!(
-        "SELECT (SELECT id FROM me) AS claimant, (SELECT id FROM task) AS task_id, card.*
-         FROM (SELECT 1) AS one LEFT JOIN ({}) AS card ON true",
-        card_query("slot", "")
-    );
-    let row = review::run_claim(pool, request, &select)
+    let row = review::run_claim(pool, request, &claim_select())
         .await?
         .expect("the claim's select always returns one row");
     if row.get::<Option<i64>, _>("claimant").is_none() {
@@ -88,6 +83,22 @@ pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, 
     Ok(Claimed::Card(Box::new(
         card_from(pool, &row, purpose).await?,
     )))
+}
+
+/// What [`claim`] reads after the claim's CTEs: who claimed, the task, and the card (NULLs when
+/// nothing was claimed), always one row.
+fn claim_select() -> String {
+    format!(
+        "SELECT (SELECT id FROM me) AS claimant, (SELECT id FROM task) AS task_id, card.*
+         FROM (SELECT 1) AS one LEFT JOIN ({}) AS card ON true",
+        card_query("slot", "")
+    )
+}
+
+/// The whole statement [`claim`] runs for `request` (its parameters as in
+/// [`review::claim_statement`]), for the benchmark to EXPLAIN the very statement the page runs.
+pub fn claim_sql(request: &ClaimRequest<'_>) -> String {
+    review::claim_statement(request, &claim_select())
 }
 
 /// Builds the card from a row of [`card_query`], reading the answers for adjudication.

@@ -1,0 +1,19 @@
+//! Prints the review page's claim statement (`db::review_card::claim_sql`, the session form), so
+//! `bench/claim_bench.py` EXPLAINs the very statement the server runs rather than a copy.
+//! Parameters: `$1` session id, `$2` task name, `$3` purpose, `$4` lease seconds, `$5` slot ids
+//! not to hand back, `$6` roles allowed.
+
+use app::server::db::review::{ClaimRequest, Claimant, Purpose, TaskRef};
+use app::server::db::review_card::claim_sql;
+use std::time::Duration;
+
+fn main() {
+    let request = ClaimRequest {
+        task: TaskRef::Name(""),
+        claimant: Claimant::Session { id: "", roles: &[] },
+        purpose: Purpose::Annotate,
+        lease: Duration::ZERO,
+        exclude: &[],
+    };
+    println!("{}", claim_sql(&request));
+}
