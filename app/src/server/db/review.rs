@@ -10,8 +10,9 @@
 //! kept, uncounted, and the submitter is told.
 
 use super::users::SESSION_ACCOUNT;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{PgPool, Postgres, Row};
 use std::time::Duration;
 
 /// What a claim is for: a regular annotation, or a reviewer's final word on a disagreement.
@@ -82,6 +83,21 @@ impl Claimant<'_> {
                 "me AS (SELECT u.id FROM {SESSION_ACCOUNT}
                           AND s.id = ${id}::text AND u.role = ANY(${roles}::text[]))"
             ),
+        }
+    }
+
+    /// Binds the claimant's id and, for a session, the roles allowed, as the next parameters
+    /// (for a statement whose `me` CTE numbers the roles right after the id).
+    pub(crate) fn bind<'q>(
+        self,
+        query: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments>
+    where
+        Self: 'q,
+    {
+        match self {
+            Claimant::User(id) => query.bind(id),
+            Claimant::Session { id, roles } => query.bind(id).bind(roles),
         }
     }
 }

@@ -10,8 +10,6 @@
 use super::review::{Claimant, Purpose};
 use crate::domain::{Criterion, Grading, LabelScale, Verdict, VerdictError};
 use serde_json::Value;
-use sqlx::postgres::PgArguments;
-use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -90,14 +88,15 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<Submitted,
          FOR UPDATE OF s, i",
         submission.submitter.me_cte(3, 4)
     );
-    let slot = bind_submitter(
-        sqlx::query(&slot_query)
-            .bind(submission.slot_id)
-            .bind(submission.client_id),
-        submission.submitter,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let slot = submission
+        .submitter
+        .bind(
+            sqlx::query(&slot_query)
+                .bind(submission.slot_id)
+                .bind(submission.client_id),
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(slot) = slot else {
         return why_no_slot(&mut tx, submission).await;
     };
@@ -218,28 +217,16 @@ async fn why_no_slot(
                         EXISTS (SELECT 1 FROM annotations WHERE client_id = $1)",
         submission.submitter.me_cte(2, 3)
     );
-    let (me, seen): (Option<i64>, bool) = bind_submitter(
-        sqlx::query(&query).bind(submission.client_id),
-        submission.submitter,
-    )
-    .try_map(|row: sqlx::postgres::PgRow| Ok((row.try_get(0)?, row.try_get(1)?)))
-    .fetch_one(&mut **tx)
-    .await?;
+    let (me, seen): (Option<i64>, bool) = submission
+        .submitter
+        .bind(sqlx::query(&query).bind(submission.client_id))
+        .try_map(|row: sqlx::postgres::PgRow| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .fetch_one(&mut **tx)
+        .await?;
     match (me, seen) {
         (None, _) => Err(SubmitError::NotAllowed),
         (Some(_), true) => Ok(Submitted::Duplicate),
         (Some(_), false) => Err(SubmitError::UnknownSlot),
-    }
-}
-
-/// Binds the submitter's id (and, for a session, the roles allowed) as the next parameters.
-fn bind_submitter<'q>(
-    query: Query<'q, Postgres, PgArguments>,
-    submitter: Claimant<'q>,
-) -> Query<'q, Postgres, PgArguments> {
-    match submitter {
-        Claimant::User(id) => query.bind(id),
-        Claimant::Session { id, roles } => query.bind(id).bind(roles),
     }
 }
 
