@@ -50,8 +50,14 @@ impl AppError {
     /// Sets the response status to fit the error (server functions answer 500 otherwise), so
     /// API clients see it without reading the body; returns the error unchanged.
     pub fn with_status(self) -> Self {
-        crate::ui::status::set_status(self.status_code());
+        crate::response::set_status(self.status_code());
         self
+    }
+
+    /// `error` as the browser gets it, with the response status set to fit: the one mapping
+    /// of a service's (or the database's) error at the server-function edge.
+    pub fn respond(error: impl Into<AppError>) -> Self {
+        error.into().with_status()
     }
 }
 
@@ -76,6 +82,33 @@ impl FromServerFnError for AppError {
                 AppError::Transport(message)
             }
             _ => AppError::Internal,
+        }
+    }
+}
+
+impl From<crate::views::Invalid> for AppError {
+    fn from(error: crate::views::Invalid) -> Self {
+        AppError::Invalid(error.0)
+    }
+}
+
+/// A service's error, as server functions and pages answer it: what people can act on keeps
+/// its message; causes that are ours are logged here, once, and answered as [`AppError::Internal`].
+#[cfg(feature = "ssr")]
+impl From<crate::services::ServiceError> for AppError {
+    fn from(error: crate::services::ServiceError) -> Self {
+        use crate::services::ServiceError;
+        match error {
+            ServiceError::Refused => AppError::Unauthenticated,
+            ServiceError::NotFound(what) => AppError::NotFound(what),
+            ServiceError::Invalid(message) => AppError::Invalid(message),
+            ServiceError::Conflict(message) => AppError::Conflict(message),
+            cause @ (ServiceError::Database(_)
+            | ServiceError::Session(_)
+            | ServiceError::Internal(_)) => {
+                tracing::error!(error = %cause, "internal error");
+                AppError::Internal
+            }
         }
     }
 }

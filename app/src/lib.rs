@@ -10,11 +10,15 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
 pub mod domain;
 pub mod error;
+pub mod response;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod services;
 pub mod ui;
+pub mod views;
 
 pub use error::AppError;
 pub use ui::shell::{shell, App};

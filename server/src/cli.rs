@@ -2,9 +2,12 @@
 //! `--help` documents the whole configuration.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use secrecy::SecretString;
+
 use std::net::IpAddr;
 use std::path::PathBuf;
+
+use crate::database::DatabaseArgs;
+use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,12 +26,6 @@ pub struct Cli {
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,20 +58,6 @@ pub enum Command {
     /// Manage the local Postgres cluster that cojudge runs when DATABASE_URL is unset.
     #[command(subcommand)]
     Db(DbCommand),
-}
-
-/// Where the database is.
-#[derive(Debug, Clone, Args)]
-pub struct DatabaseArgs {
-    /// Postgres URL. When unset, cojudge starts (or reuses) a local Postgres in --data-dir.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<SecretString>,
-    /// Folder for cojudge's local state; the local Postgres lives in DATA_DIR/pg.
-    #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
-    pub data_dir: PathBuf,
-    /// Largest number of database connections this process opens.
-    #[arg(long, env = "COJUDGE_DB_MAX_CONNECTIONS", default_value_t = 10)]
-    pub db_max_connections: u32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,13 +1,28 @@
 //! Connecting to Postgres (the configured one, or the local cluster) and applying migrations.
 
-use crate::cli::DatabaseArgs;
 use crate::postgres::LocalPostgres;
 use anyhow::Context;
+use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Postgres URL. When unset, cojudge starts (or reuses) a local Postgres in --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+    /// Folder for cojudge's local state; the local Postgres lives in DATA_DIR/pg.
+    #[arg(long, env = "COJUDGE_DATA_DIR", default_value = ".cojudge")]
+    pub data_dir: PathBuf,
+    /// Largest number of database connections this process opens.
+    #[arg(long, env = "COJUDGE_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -94,20 +109,9 @@ pub async fn create_database_if_missing(
     let mut connection = sqlx::PgConnection::connect(admin_url.expose_secret())
         .await
         .context("connecting to Postgres")?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut connection)
-            .await?;
-    if !exists {
-        let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-        match sqlx::query(&statement).execute(&mut connection).await {
-            Ok(_) => {}
-            // another process created it between our check and our create
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
-            Err(e) => return Err(e).context("creating the database"),
-        }
-    }
+    app::db::admin::create_database_if_missing(&mut connection, name)
+        .await
+        .context("creating the database")?;
     connection.close().await?;
     Ok(())
 }

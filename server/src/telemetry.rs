@@ -1,8 +1,15 @@
 //! Logging: human-readable text by default, JSON lines for log collectors. The level comes from
 //! `RUST_LOG` (default `info`).
 
-use crate::cli::LogFormat;
+use clap::ValueEnum;
 use tracing_subscriber::EnvFilter;
+
+/// How log lines are written: for people, or one JSON object a line for collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()

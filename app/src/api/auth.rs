@@ -1,35 +1,21 @@
 //! Signing in and out, and who is signed in.
 
-use crate::domain::Role;
+use crate::views::auth::{
+    safe_next, CurrentUser, THROTTLE_FAILURES, THROTTLE_WINDOW_SECS, WRONG_CREDENTIALS,
+};
 use crate::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// The signed-in account, as pages see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-}
-
-/// The message for any failed sign-in: it never says whether the e-mail address exists.
-pub const WRONG_CREDENTIALS: &str = "Wrong e-mail address or password.";
-
-/// Failed sign-ins for one address within [`THROTTLE_WINDOW_SECS`] before further attempts are
-/// refused (until the oldest of them is that old).
-pub const THROTTLE_FAILURES: i64 = 5;
-pub const THROTTLE_WINDOW_SECS: u64 = 15 * 60;
 
 /// Signs in with e-mail and password, rotates the session id, and redirects to `next` (a local
 /// path) or the home page.
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::api::request;
+    use crate::db;
     use crate::domain::Email;
-    use crate::server::{db, password as pw, session, AppState};
+    use crate::services::{password as pw, session};
     use std::time::Duration;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     let window = Duration::from_secs(THROTTLE_WINDOW_SECS);
     // Throttled per address as typed, known or not, before any password is checked.
     let typed = email.trim().to_lowercase();
@@ -50,7 +36,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     }
     let wrong = || async {
         db::login_throttle::record_failure(&state.pool, &typed, window).await?;
-        crate::ui::status::set_status(401);
+        crate::response::set_status(401);
         Ok::<AppError, AppError>(AppError::Invalid(WRONG_CREDENTIALS.into()))
     };
     let Ok(email) = Email::parse(&email) else {
@@ -77,21 +63,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     Ok(())
 }
 
-/// 429 with `Retry-After: seconds`.
-#[cfg(feature = "ssr")]
-fn throttled_response(seconds: u64) {
-    crate::ui::status::set_status(429);
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(value) = http::HeaderValue::from_str(&seconds.to_string()) {
-            response.insert_header(http::header::RETRY_AFTER, value);
-        }
-    }
-}
-
 /// Ends the session and redirects to the sign-in page.
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::session;
+    use crate::services::session;
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
@@ -103,38 +78,12 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "auth/me")]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
-    crate::server::session::current_user().await
+    crate::api::request::current_user().await
 }
 
-/// `next` if it is a path on this site, else `/`: a sign-in link must not redirect elsewhere.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn a_local_path_is_kept() {
-        assert_eq!(safe_next(Some("/admin/users?x=1")), "/admin/users?x=1");
-    }
-
-    #[test]
-    fn other_sites_and_protocol_relative_urls_go_home() {
-        for next in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "javascript:alert(1)",
-        ] {
-            assert_eq!(safe_next(Some(next)), "/", "{next}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
+/// 429 with `Retry-After: seconds`.
+#[cfg(feature = "ssr")]
+fn throttled_response(seconds: u64) {
+    crate::response::set_status(429);
+    crate::response::insert_header(http::header::RETRY_AFTER, &seconds.to_string());
 }

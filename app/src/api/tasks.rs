@@ -1,46 +1,16 @@
 //! Task overviews for the home page.
 
-use crate::domain::ItemState;
+use crate::views::tasks::TaskSummary;
 use crate::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// A criterion's name, title and definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CriterionBrief {
-    pub name: String,
-    pub title: String,
-    pub definition: String,
-}
-
-/// How many of a task's items are in one state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StateCount {
-    pub state: ItemState,
-    pub count: i64,
-}
-
-/// One task on the home page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskSummary {
-    pub name: String,
-    pub title: String,
-    pub description: String,
-    pub rubric_version: i32,
-    pub criteria: Vec<CriterionBrief>,
-    /// Label titles of the task's scale, best first.
-    pub scale: Vec<String>,
-    /// One entry per [`ItemState`], in workflow order.
-    pub counts: Vec<StateCount>,
-    pub total: i64,
-}
 
 /// Every active task with its item counts per state.
 #[server(endpoint = "tasks/summaries")]
 pub async fn task_summaries() -> Result<Vec<TaskSummary>, AppError> {
+    use crate::api::request;
+    use crate::db;
     use crate::domain::Capability;
-    use crate::server::{db, session, AppState};
-    session::require(Capability::ViewTasks).await?;
-    let state = AppState::from_context()?;
+    request::require(Capability::ViewTasks).await?;
+    let state = request::state()?;
     Ok(db::tasks::summaries(&state.pool).await?)
 }

@@ -1,42 +1,17 @@
 //! The admin's API tokens: list, create (the secret is returned once) and revoke.
 
-use crate::domain::{Role, TokenStatus};
+use crate::views::tokens::{CreatedToken, TokenSummary};
 use crate::AppError;
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// One token as the admin sees it; never the secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenSummary {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    /// The first characters after `cjt_`.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub status: TokenStatus,
-}
-
-/// A token just created: the only time its secret leaves the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreatedToken {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub secret: String,
-}
 
 /// Every token, newest first; admins only.
 #[server(endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
+    use crate::api::request;
+    use crate::db;
     use crate::domain::Capability;
-    use crate::server::{db, session, AppState};
-    session::require(Capability::Administer).await?;
-    let state = AppState::from_context()?;
+    request::require(Capability::Administer).await?;
+    let state = request::state()?;
     Ok(db::tokens::list(&state.pool).await?)
 }
 
@@ -48,19 +23,19 @@ pub async fn create_token(
     role: String,
     expires: Option<String>,
 ) -> Result<CreatedToken, AppError> {
+    use crate::api::request;
+    use crate::db::{audit::Actor, tokens};
     use crate::domain::{api_token, Capability};
-    use crate::server::db::{audit::Actor, tokens};
-    use crate::server::{session, AppState};
-    let admin = session::require(Capability::Administer).await?;
-    let state = AppState::from_context()?;
+    let admin = request::require(Capability::Administer).await?;
+    let state = request::state()?;
     let invalid = |e: api_token::TokenInputError| {
-        crate::ui::status::set_status(400);
+        crate::response::set_status(400);
         AppError::Invalid(e.to_string())
     };
     let name = api_token::parse_name(&name).map_err(invalid)?;
     let role = api_token::parse_role(&role).map_err(invalid)?;
-    let expires_at =
-        api_token::parse_expiry(expires.as_deref().unwrap_or(""), Utc::now()).map_err(invalid)?;
+    let expires_at = api_token::parse_expiry(expires.as_deref().unwrap_or(""), chrono::Utc::now())
+        .map_err(invalid)?;
     let new = tokens::NewToken {
         name: &name,
         role,
@@ -79,7 +54,7 @@ pub async fn create_token(
             })
         }
         Err(tokens::CreateTokenError::NameTaken(name)) => {
-            crate::ui::status::set_status(409);
+            crate::response::set_status(409);
             Err(AppError::Invalid(format!(
                 "A token named {name} already exists."
             )))
@@ -91,11 +66,11 @@ pub async fn create_token(
 /// Revokes token `id` (revoking twice is harmless); admins only.
 #[server(endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    use crate::api::request;
+    use crate::db::{audit::Actor, tokens};
     use crate::domain::Capability;
-    use crate::server::db::{audit::Actor, tokens};
-    use crate::server::{session, AppState};
-    let admin = session::require(Capability::Administer).await?;
-    let state = AppState::from_context()?;
+    let admin = request::require(Capability::Administer).await?;
+    let state = request::state()?;
     match tokens::revoke(&state.pool, tokens::TokenRef::Id(id), Actor::User(admin.id)).await? {
         tokens::Revoked::Now { name, .. } => {
             tracing::info!(token_id = id, token = %name, admin = admin.id, "API token revoked");
@@ -103,7 +78,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
         }
         tokens::Revoked::Already { .. } => Ok(()),
         tokens::Revoked::NotFound => {
-            crate::ui::status::set_status(404);
+            crate::response::set_status(404);
             Err(AppError::NotFound(format!("Token {id}")))
         }
     }

@@ -7,8 +7,10 @@ pub mod agreement;
 pub mod api_token;
 pub mod email;
 pub mod export;
+pub mod field_order;
 pub mod item_state;
 pub mod label_scale;
+pub mod review;
 pub mod role;
 pub mod routing;
 pub mod task_definition;
@@ -23,6 +25,7 @@ pub use export::{
 };
 pub use item_state::ItemState;
 pub use label_scale::{Label, LabelScale, ScaleKind};
+pub use review::{AnswerOutcome, ReviewPurpose};
 pub use role::{Capability, Role};
 pub use routing::{Route, RouteReason, RoutingDecision};
 pub use task_definition::{

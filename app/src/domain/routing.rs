@@ -8,6 +8,7 @@
 
 use super::RoutingSettings;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// Where an item goes after judging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,9 +110,19 @@ pub fn route(
     }
 }
 
-/// The item's reproducible audit draw in [0, 1): the first 8 bytes of a digest of its task and
-/// external id (the caller supplies the digest function's output), read as a fraction.
-pub fn audit_draw(digest: &[u8]) -> f64 {
+/// The item's reproducible audit draw in [0, 1), from its task and external id only, so the
+/// draw does not change when the item is re-imported or re-judged: the import and the judge
+/// worker draw the same number for it.
+pub fn audit_draw(task: &str, external_id: &str) -> f64 {
+    let mut hasher = Sha256::new();
+    hasher.update(task.as_bytes());
+    hasher.update([0]);
+    hasher.update(external_id.as_bytes());
+    fraction(&hasher.finalize())
+}
+
+/// The first 8 bytes of `digest` read as a fraction in [0, 1) (53 bits, a double's precision).
+fn fraction(digest: &[u8]) -> f64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     (u64::from_be_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
@@ -210,8 +221,15 @@ mod tests {
 
     #[test]
     fn audit_draws_are_fractions_and_spread_over_the_unit_interval() {
-        assert_eq!(audit_draw(&[0; 8]), 0.0);
-        assert!(audit_draw(&[0xff; 8]) < 1.0);
-        assert!((audit_draw(&[0x80, 0, 0, 0, 0, 0, 0, 0]) - 0.5).abs() < 1e-12);
+        assert_eq!(fraction(&[0; 8]), 0.0);
+        assert!(fraction(&[0xff; 8]) < 1.0);
+        assert!((fraction(&[0x80, 0, 0, 0, 0, 0, 0, 0]) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_items_draw_depends_on_its_task_and_id_only_and_never_changes() {
+        // SHA-256 of "tag\0item-1": draws already stored must stay what they were.
+        assert_eq!(audit_draw("tag", "item-1"), 0.41730219287290693);
+        assert_ne!(audit_draw("ab", "c"), audit_draw("a", "bc"));
     }
 }

@@ -2,8 +2,9 @@
 //! wrapper that lets only users with a capability see its children.
 
 use super::pages::errors::{ErrorPanel, Forbidden};
-use crate::api::auth::{me, CurrentUser, Logout};
+use crate::api::auth::{me, Logout};
 use crate::domain::Capability;
+use crate::views::auth::CurrentUser;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

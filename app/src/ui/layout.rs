@@ -23,7 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
-fn account_menu(user: Option<crate::api::auth::CurrentUser>) -> impl IntoView {
+fn account_menu(user: Option<crate::views::auth::CurrentUser>) -> impl IntoView {
     let logout = use_auth().logout;
     user.map(|user| {
         let is_admin = user.role.can(Capability::Administer);

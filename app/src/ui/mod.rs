@@ -7,4 +7,3 @@ pub mod layout;
 pub mod pages;
 pub mod review;
 pub mod shell;
-pub mod status;

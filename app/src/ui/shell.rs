@@ -8,8 +8,8 @@ use super::pages::{
     operations::OperationsPage, task_settings::TaskSettingsPage,
 };
 use super::review::ReviewPage;
-use crate::api::review::ReviewPurpose;
 use crate::domain::Capability;
+use crate::domain::ReviewPurpose;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};

@@ -5,8 +5,8 @@
 use crate::cli::ExportArgs;
 use crate::database::Database;
 use crate::export::{self, ExportRequest, Manifest, Progress};
+use app::db::exports::{self as records, Requester};
 use app::domain::{ExportFilters, ExportSpec, Rebalance};
-use app::server::db::exports::{self as records, Requester};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::time::Instant;

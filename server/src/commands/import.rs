@@ -8,7 +8,7 @@ use crate::cli::ImportArgs;
 use crate::database::Database;
 use crate::ingest::{self, ImportOptions, ImportReport, InvalidLinePolicy, Source};
 use anyhow::Context;
-use app::server::db::audit::Actor;
+use app::db::audit::Actor;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, IsTerminal};
 use std::sync::atomic::{AtomicU64, Ordering};

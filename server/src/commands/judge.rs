@@ -44,7 +44,7 @@ pub async fn run(command: JudgeCommand) -> anyhow::Result<()> {
     };
     let db = Database::open(&database).await?;
     let result = async {
-        let (task_id, _, _) = app::server::db::tasks::current_definition(&db.pool, &task)
+        let (task_id, _, _) = app::db::tasks::current_definition(&db.pool, &task)
             .await?
             .with_context(|| {
                 format!("there is no task called `{task}` (see `cojudge task list`)")

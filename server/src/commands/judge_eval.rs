@@ -6,8 +6,8 @@ use crate::judge::assess::Assessor;
 use crate::judge::evaluate::{evaluate, Candidate, EvalReport};
 use crate::judge::JudgeArgs;
 use anyhow::Context;
-use app::api::metrics::{CriterionAgreement, Estimate, MetricsQuery, Sample, TaskMetrics};
 use app::domain::{ConfidenceMethod, JudgeMode, PromptOverrides};
+use app::views::metrics::{CriterionAgreement, Estimate, MetricsQuery, Sample, TaskMetrics};
 use std::path::Path;
 
 /// What `cojudge judge eval` was asked.
@@ -57,7 +57,7 @@ pub async fn run(db: &Database, judge: &JudgeArgs, args: EvalArgs) -> anyhow::Re
             ..MetricsQuery::default()
         };
         let (pool, task) = (db.pool.clone(), args.task.clone());
-        async move { app::server::metrics::task_metrics(&pool, &task, &query).await }
+        async move { app::services::metrics::task_metrics(&pool, &task, &query).await }
     };
     let candidate_figures = figures(report.candidate_config)
         .await

@@ -23,7 +23,7 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         DemoMode::Always => true,
         DemoMode::Auto => db.local.is_some(),
     };
-    if load_demo && app::server::db::users::count(&db.pool).await? == 0 {
+    if load_demo && app::db::users::count(&db.pool).await? == 0 {
         demo::load(&db.pool, 42, 120).await?.print();
     }
     let addr = SocketAddr::new(args.host, args.port);
@@ -42,7 +42,7 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         site_root: args.site_root.clone(),
         session_hours: args.session_hours,
         max_import_bytes: args.max_import_mb * 1_000_000,
-        review: app::server::ReviewSettings {
+        review: app::services::ReviewSettings {
             lease: std::time::Duration::from_secs(args.review_lease_secs),
             undo_window: std::time::Duration::from_secs(args.undo_secs),
         },

@@ -7,8 +7,8 @@ mod schema;
 use crate::cli::TaskCommand;
 use crate::database::Database;
 use anyhow::{bail, Context};
-use app::server::db::audit;
-use app::server::db::tasks::{self, ImportOutcome};
+use app::db::audit;
+use app::db::tasks::{self, ImportOutcome};
 use std::path::Path;
 
 pub async fn run(command: TaskCommand) -> anyhow::Result<()> {

@@ -3,9 +3,9 @@
 use crate::cli::TokenCommand;
 use crate::database::Database;
 use anyhow::bail;
+use app::db::audit::Actor;
+use app::db::tokens::{self, NewToken, Revoked, TokenRef};
 use app::domain::api_token;
-use app::server::db::audit::Actor;
-use app::server::db::tokens::{self, NewToken, Revoked, TokenRef};
 use chrono::{DateTime, Utc};
 
 pub async fn run(command: TokenCommand) -> anyhow::Result<()> {

@@ -3,9 +3,9 @@
 use crate::cli::UserCommand;
 use crate::database::Database;
 use anyhow::{bail, Context};
+use app::db::{audit, users};
 use app::domain::{Email, Role};
-use app::server::db::{audit, users};
-use app::server::password;
+use app::services::password;
 use std::io::BufRead;
 
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {

@@ -3,9 +3,10 @@
 
 use super::generate::{generate, DemoItem};
 use crate::seed::builtin_tasks::ensure_builtin_tasks;
+use app::db::items::{self, NewItem};
+use app::db::{audit, users};
 use app::domain::{Email, Role};
-use app::server::db::{audit, users};
-use app::server::password;
+use app::services::password;
 use rand::distributions::{Alphanumeric, DistString};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -107,22 +108,17 @@ async fn insert_item(
         "generator_version": item.generator_version, "batch": item.batch, "golden": golden, "meta": meta,
     });
     let content_hash = Sha256::digest(serde_json::to_vec(&hash_input)?).to_vec();
-    let inserted = sqlx::query!(
-        r#"INSERT INTO items (task_id, external_id, context, output, generator_model, generator_version, batch, golden, meta, content_hash)
-           SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM tasks WHERE name = $1
-           ON CONFLICT (task_id, external_id) DO NOTHING"#,
-        item.task,
-        item.external_id,
-        item.context,
-        item.output,
-        item.generator_model,
-        item.generator_version,
-        item.batch,
-        golden,
-        meta,
-        content_hash,
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    let row = NewItem {
+        task: item.task,
+        external_id: &item.external_id,
+        context: &item.context,
+        output: &item.output,
+        generator_model: &item.generator_model,
+        generator_version: &item.generator_version,
+        batch: &item.batch,
+        golden: golden.as_ref(),
+        meta: &meta,
+        content_hash: &content_hash,
+    };
+    Ok(items::insert_if_new(tx, &row).await?)
 }

@@ -3,7 +3,7 @@
 //! lists are served, so a request can never reach another path.
 
 use super::jobs::export_dir;
-use app::api::exports::ExportRecord;
+use app::views::exports::ExportRecord;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

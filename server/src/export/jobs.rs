@@ -4,7 +4,7 @@
 //! (and the export directory, which must be shared storage when they run on several hosts).
 
 use super::run::{run, ExportRequest, Progress};
-use app::server::db::exports::{self, ClaimedJob};
+use app::db::exports::{self, ClaimedJob};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::future::Future;

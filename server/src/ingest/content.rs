@@ -1,5 +1,5 @@
-//! Digests of item content: the content hash that makes re-imports idempotent, and the digest
-//! the reproducible audit draw is read from.
+//! Digests of item content: the content hash that makes re-imports idempotent. (The audit draw
+//! is `domain::routing::audit_draw`.)
 
 use super::rules::CheckedItem;
 use serde::{Serialize, Serializer};
@@ -107,16 +107,6 @@ impl Serialize for SortedKeys<'_> {
             other => other.serialize(serializer),
         }
     }
-}
-
-/// The digest an item's audit draw is taken from: the task and external id, so the draw does
-/// not change when the item is re-imported or re-judged.
-pub fn audit_digest(task: &str, external_id: &str) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(task.as_bytes());
-    hasher.update([0]);
-    hasher.update(external_id.as_bytes());
-    hasher.finalize().into()
 }
 
 #[cfg(test)]
@@ -232,10 +222,5 @@ mod tests {
         map.insert("a".into(), json!(2));
         let text = serde_json::to_string(&SortedKeys(&Value::Object(map))).unwrap();
         assert_eq!(text, r#"{"a":2,"b":1}"#);
-    }
-
-    #[test]
-    fn the_audit_digest_separates_task_and_id() {
-        assert_ne!(audit_digest("ab", "c"), audit_digest("a", "bc"));
     }
 }

@@ -7,7 +7,7 @@ use super::rules::TaskRules;
 use super::source::{Format, Source};
 use super::staged::{initial_state, RowEncoder};
 use super::writer::{BatchOutcome, StagedBatch, Writer};
-use app::server::db::audit::Actor;
+use app::db::audit::Actor;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::io::Write;
@@ -99,7 +99,7 @@ pub async fn import(
     mut options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let (task_id, rubric_version, definition) =
-        app::server::db::tasks::current_definition(pool, &options.task)
+        app::db::tasks::current_definition(pool, &options.task)
             .await?
             .ok_or_else(|| ImportError::UnknownTask(options.task.clone()))?;
     let rules = TaskRules::new(definition).map_err(ImportError::BrokenTask)?;

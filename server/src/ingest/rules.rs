@@ -2,7 +2,6 @@
 //! imported judgments against the rubric. Produces a [`CheckedItem`], with the routing decision
 //! already made for items judged offline.
 
-use super::content::audit_digest;
 use super::nul::nul_errors;
 use super::record::{FieldError, Generator, ImportedJudgment, ItemRecord};
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
@@ -207,7 +206,7 @@ impl TaskRules {
             overall: overall_confidence,
             criteria,
         };
-        let draw = audit_draw(&audit_digest(self.definition.name.as_str(), external_id));
+        let draw = audit_draw(self.definition.name.as_str(), external_id);
         let routing = route(&outcome, golden, draw, &self.definition.routing);
         Some(CheckedJudgment {
             judgment,

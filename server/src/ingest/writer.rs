@@ -339,13 +339,13 @@ impl Writer {
     /// Records the import in the audit log, wakes waiting judge workers, and commits.
     pub async fn commit(
         mut self,
-        actor: app::server::db::audit::Actor,
+        actor: app::db::audit::Actor,
         details: serde_json::Value,
         wake_judges: bool,
     ) -> Result<(), sqlx::Error> {
-        app::server::db::audit::record(
+        app::db::audit::record(
             &mut self.tx,
-            app::server::db::audit::Entry {
+            app::db::audit::Entry {
                 actor,
                 action: "items.imported",
                 target_type: "task",

@@ -6,10 +6,12 @@
 //! metrics page lists and from which an admin can promote the candidate.
 
 use super::assess::{AssessError, Assessor};
-use super::queue::{self, JudgeConfigKey, Outcome, Provenance};
+use super::judgment::{config_key, Outcome};
+use app::db::evaluations::{self, NewEvaluation, ReviewedItem};
+use app::db::judge_queue::{self as queue, Provenance};
 use app::domain::{ConfidenceMethod, JudgeMode, PromptOverrides, TaskDefinition};
 use futures_util::{stream, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 use std::time::Instant;
 
@@ -66,31 +68,29 @@ pub async fn evaluate(
     limit: i64,
     concurrency: usize,
 ) -> anyhow::Result<EvalReport> {
-    let (task_id, rubric_version, current) = app::server::db::tasks::current_definition(pool, task)
+    let (task_id, rubric_version, current) = app::db::tasks::current_definition(pool, task)
         .await?
         .ok_or_else(|| {
             anyhow::anyhow!("there is no task called `{task}` (see `cojudge task list`)")
         })?;
-    let baseline = JudgeConfigKey::for_task(task_id, &current, rubric_version, &assessor.model);
+    let baseline = config_key(task_id, &current, rubric_version, &assessor.model);
     let baseline_config = queue::find_judge_config(pool, &baseline).await?;
     let definition = candidate.apply(&current, &assessor.model);
     let model = definition.judge.model.clone().unwrap_or_default();
-    let key = JudgeConfigKey::for_task(task_id, &definition, rubric_version, &model);
+    let key = config_key(task_id, &definition, rubric_version, &model);
     let settings = json!({ "samples": definition.judge.samples, "evaluation": true });
     let candidate_config = queue::judge_config(pool, &key, &settings).await?;
-    let evaluation_id: i64 = sqlx::query_scalar(
-        "INSERT INTO judge_evaluations (task_id, judge_config_id, baseline_config_id, judge, prompts, rubric_version)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(task_id)
-    .bind(candidate_config)
-    .bind(baseline_config)
-    .bind(serde_json::to_value(&definition.judge)?)
-    .bind(serde_json::to_value(&definition.prompts)?)
-    .bind(rubric_version)
-    .fetch_one(pool)
-    .await?;
-    let items = unjudged_reviewed_items(pool, task_id, candidate_config, limit).await?;
+    let run = NewEvaluation {
+        task_id,
+        judge_config_id: candidate_config,
+        baseline_config_id: baseline_config,
+        judge: &serde_json::to_value(&definition.judge)?,
+        prompts: &serde_json::to_value(&definition.prompts)?,
+        rubric_version,
+    };
+    let evaluation_id = evaluations::start(pool, &run).await?;
+    let items =
+        evaluations::unjudged_reviewed_items(pool, task_id, candidate_config, limit).await?;
     let assessor = Assessor {
         model,
         ..assessor.clone()
@@ -101,7 +101,7 @@ pub async fn evaluate(
         prices,
     };
     let results: Vec<anyhow::Result<bool>> = stream::iter(items)
-        .map(|(item_id, context, output)| {
+        .map(|ReviewedItem { id: item_id, context, output }| {
             let (assessor, definition, provenance) = (&assessor, &definition, &provenance);
             async move {
                 let started = Instant::now();
@@ -110,12 +110,12 @@ pub async fn evaluate(
                 match &outcome {
                     Ok(assessment) => {
                         let judged = Outcome::Judged(assessment);
-                        queue::record_evaluation(pool, item_id, provenance, judged, started.elapsed())
+                        queue::record_evaluation(pool, item_id, provenance, &judged.row(started.elapsed()))
                             .await?
                     }
                     Err(AssessError::Unreadable { message, usage }) => {
                         let unreadable = Outcome::Unreadable { message, usage: *usage };
-                        queue::record_evaluation(pool, item_id, provenance, unreadable, started.elapsed())
+                        queue::record_evaluation(pool, item_id, provenance, &unreadable.row(started.elapsed()))
                             .await?
                     }
                     Err(AssessError::Endpoint(error)) => {
@@ -136,14 +136,7 @@ pub async fn evaluate(
             errors += 1;
         }
     }
-    sqlx::query(
-        "UPDATE judge_evaluations SET items = $2, errors = $3, finished_at = now() WHERE id = $1",
-    )
-    .bind(evaluation_id)
-    .bind(judged as i32)
-    .bind(errors as i32)
-    .execute(pool)
-    .await?;
+    evaluations::finish(pool, evaluation_id, judged as i32, errors as i32).await?;
     Ok(EvalReport {
         evaluation_id,
         candidate_config,
@@ -151,30 +144,4 @@ pub async fn evaluate(
         judged,
         errors,
     })
-}
-
-/// Audit and golden items of the task with a final human verdict that `config` has not judged.
-async fn unjudged_reviewed_items(
-    pool: &PgPool,
-    task_id: i64,
-    config: i64,
-    limit: i64,
-) -> Result<Vec<(i64, Value, Value)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT i.id, i.context, i.output
-         FROM items i
-         JOIN verdicts v ON v.item_id = i.id AND v.provenance IN ('human', 'adjudicated')
-         LEFT JOIN LATERAL (SELECT r.reason FROM routing_decisions r
-                            WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
-         WHERE i.task_id = $1
-           AND (i.golden IS NOT NULL OR d.reason IN ('audit', 'golden'))
-           AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.judge_config_id = $2)
-         ORDER BY i.id
-         LIMIT $3",
-    )
-    .bind(task_id)
-    .bind(config)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
 }

@@ -7,7 +7,8 @@
 //! - [`confidence`]: label probabilities from logprobs, self-consistency majorities
 //! - [`client`], [`http`], [`rate_limit`]: async-openai over a retrying, rate-limited transport
 //! - [`assess`]: one item's calls per judge mode and confidence method, aggregated
-//! - [`queue`]: leases, recording judgments and routing decisions, back-off, failure
+//! - [`judgment`]: an assessment as a judgment row, and its judge configuration (the queue's
+//!   statements — leases, recording, back-off, failure — are `app::db::judge_queue`)
 //! - [`worker`]: the claiming loop with its heartbeat and graceful shutdown
 //! - [`rerun`]: re-queueing items for a new judge configuration
 //! - [`evaluate`]: trying a candidate configuration on the reviewed audit and golden items
@@ -19,8 +20,8 @@ pub mod confidence;
 pub mod evaluate;
 pub mod http;
 pub mod instruments;
+pub mod judgment;
 pub mod prompt;
-pub mod queue;
 pub mod rate_limit;
 pub mod rerun;
 pub mod settings;

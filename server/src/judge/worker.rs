@@ -6,9 +6,9 @@
 //! it stops claiming, lets in-flight calls finish for the grace period, then hands the rest back.
 
 use super::assess::{AssessError, Assessor};
-use super::queue::{self, ClaimedItem, JudgeConfigKey, Outcome, Provenance};
+use super::judgment::{config_key, Outcome};
 use super::settings::WorkerSettings;
-use crate::ingest::content::audit_digest;
+use app::db::judge_queue::{self as queue, ClaimedItem, Provenance};
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
 use app::domain::TaskDefinition;
 use sqlx::postgres::{PgListener, PgPoolOptions};
@@ -285,10 +285,7 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         .await;
     drop(slot);
     super::instruments::observe(task.definition.name.as_str(), &result, started.elapsed());
-    let draw = audit_draw(&audit_digest(
-        task.definition.name.as_str(),
-        &item.external_id,
-    ));
+    let draw = audit_draw(task.definition.name.as_str(), &item.external_id);
     let (outcome, judge_outcome) = match &result {
         Ok(assessment) => (
             Outcome::Judged(assessment),
@@ -329,15 +326,8 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         }
     };
     let routing = route(&judge_outcome, item.golden, draw, &task.definition.routing);
-    queue::record(
-        &context.pool,
-        &item,
-        &task.provenance,
-        outcome,
-        &routing,
-        started.elapsed(),
-    )
-    .await?;
+    let judgment = outcome.row(started.elapsed());
+    queue::record(&context.pool, &item, &task.provenance, &judgment, &routing).await?;
     Ok(Ended::Judged)
 }
 
@@ -361,7 +351,7 @@ async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc
         .model
         .clone()
         .unwrap_or_else(|| context.settings.default_model.clone());
-    let config = JudgeConfigKey::for_task(item.task_id, &definition, item.rubric_version, &model);
+    let config = config_key(item.task_id, &definition, item.rubric_version, &model);
     let settings = serde_json::json!({
         "samples": definition.judge.samples,
         "output_retries": context.settings.output_retries,

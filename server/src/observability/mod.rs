@@ -9,6 +9,7 @@
 //! - `cojudge_judge_calls_total{task, outcome}`, `cojudge_judge_call_duration_seconds{task}` and
 //!   `cojudge_judge_tokens_total{task, kind}`: the judge worker's calls (see `judge::worker`).
 
+pub mod health;
 pub mod http;
 pub mod recorder;
 pub mod scrape;

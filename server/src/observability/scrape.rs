@@ -21,7 +21,7 @@ const WAITING: [&str; 5] = [
 ];
 
 /// The web app's handler.
-pub async fn metrics(State(state): State<app::server::AppState>) -> Response {
+pub async fn metrics(State(state): State<app::services::AppState>) -> Response {
     scrape(&state.pool).await
 }
 
@@ -47,15 +47,7 @@ async fn scrape(pool: &PgPool) -> Response {
 
 /// Sets `cojudge_queue_items{task, state}`: one index range count per task and waiting state.
 async fn refresh_queue_gauges(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT t.name, s.state,
-                (SELECT count(*) FROM items i WHERE i.task_id = t.id AND i.state = s.state)
-           FROM tasks t CROSS JOIN unnest($1::text[]) s (state)",
-    )
-    .bind(&WAITING[..])
-    .fetch_all(pool)
-    .await?;
-    for (task, state, items) in rows {
+    for (task, state, items) in app::db::probes::items_waiting(pool, &WAITING).await? {
         metrics::gauge!("cojudge_queue_items", "task" => task, "state" => state).set(items as f64);
     }
     Ok(())
@@ -70,7 +62,7 @@ pub async fn serve(
     super::install();
     let router = Router::new()
         .route("/metrics", get(metrics_of_pool))
-        .route("/healthz", get(crate::web::health::healthz))
+        .route("/healthz", get(super::health::healthz))
         .route("/readyz", get(ready))
         .with_state(pool);
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -82,5 +74,5 @@ pub async fn serve(
 }
 
 async fn ready(State(pool): State<PgPool>) -> impl IntoResponse {
-    crate::web::health::database_ready(&pool).await
+    super::health::database_ready(&pool).await
 }

@@ -7,6 +7,7 @@
 //!
 //! A failed tick (the database away) is logged and tried again at the next interval.
 
+use app::db::sampler;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sqlx::PgPool;
 use std::future::Future;
@@ -58,23 +59,14 @@ pub async fn tick(
     settings: &SamplerSettings,
     now: DateTime<Utc>,
 ) -> Result<Tick, sqlx::Error> {
-    let samples_written: i32 = sqlx::query_scalar("SELECT queue_sample($1)")
-        .bind(interval_start(now, settings.interval))
-        .fetch_one(pool)
-        .await?;
-    sqlx::query("SELECT activity_roll_up(least($1, (SELECT max(hour) FROM activity_hours)))")
-        .bind(now - LATE_MARGIN)
-        .execute(pool)
-        .await?;
+    let samples_written =
+        sampler::sample_queues(pool, interval_start(now, settings.interval)).await?;
+    sampler::roll_up_activity(pool, now - LATE_MARGIN).await?;
     let retention = TimeDelta::from_std(settings.retention).unwrap_or(TimeDelta::MAX);
-    let samples_deleted = sqlx::query("DELETE FROM queue_samples WHERE sampled_at < $1")
-        .bind(
-            now.checked_sub_signed(retention)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        )
-        .execute(pool)
-        .await?
-        .rows_affected();
+    let oldest_kept = now
+        .checked_sub_signed(retention)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let samples_deleted = sampler::delete_samples_before(pool, oldest_kept).await?;
     Ok(Tick {
         samples_written,
         samples_deleted,

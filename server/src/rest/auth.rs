@@ -4,10 +4,10 @@
 //! cannot probe which tokens exist. Logs name the token, never its secret.
 
 use super::error::ApiError;
+use app::db::tokens;
 use app::domain::api_token::{parse_bearer, BearerError};
-use app::domain::Role;
-use app::server::db::tokens;
-use app::server::AppState;
+use app::domain::{Capability, Role};
+use app::services::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -21,18 +21,32 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
-    /// Refuses with 403 `forbidden` unless the token's role is one of `roles`.
-    pub fn require_role(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
+    /// Refuses with 403 `forbidden` unless the token's role grants `capability`; the message
+    /// names the roles that do.
+    pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
+        if self.role.can(capability) {
             return Ok(());
         }
-        let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let needed: Vec<&str> = Role::ALL
+            .into_iter()
+            .filter(|role| role.can(capability))
+            .map(Role::as_str)
+            .collect();
         tracing::info!(token_id = self.token_id, token = %self.name, role = %self.role, "API token refused: wrong role");
         Err(ApiError::forbidden(format!(
             "This token has role {}; this needs {}.",
             self.role,
-            needed.join(" or ")
+            or_list(&needed)
         )))
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn or_list(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 

@@ -11,6 +11,7 @@
 //!   and the client only gets code `internal` with a generic message.
 //! - A 401 carries `WWW-Authenticate: Bearer` (RFC 6750).
 
+use app::services::ServiceError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -126,21 +127,22 @@ pub struct ErrorDetail {
     details: Vec<serde_json::Value>,
 }
 
-/// An error of the app's shared code (`app::server`), as the REST API answers it.
-impl From<app::AppError> for ApiError {
-    fn from(error: app::AppError) -> ApiError {
-        use app::AppError;
+/// A service's error (`app::services`), as the REST API answers it: the one mapping at this
+/// edge. Causes that are ours are logged here, once.
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> ApiError {
         match error {
-            AppError::NotFound(what) => {
+            ServiceError::Refused => ApiError::forbidden("Your role does not allow this."),
+            ServiceError::NotFound(what) => {
                 ApiError::not_found("not_found", format!("{what} was not found."))
             }
-            AppError::Invalid(message) => ApiError::bad_request("invalid_parameter", message),
-            other => ApiError::new(
-                StatusCode::from_u16(other.status_code())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "internal",
-                other.to_string(),
-            ),
+            ServiceError::Invalid(message) => ApiError::bad_request("invalid_parameter", message),
+            ServiceError::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            cause @ (ServiceError::Database(_)
+            | ServiceError::Session(_)
+            | ServiceError::Internal(_)) => ApiError::internal(cause),
         }
     }
 }
@@ -171,6 +173,25 @@ mod tests {
         assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(error.code, "internal");
         assert!(!error.message.contains("secret_table"));
+    }
+
+    #[test]
+    fn service_errors_keep_their_meaning_and_hide_their_causes() {
+        let conflict = ApiError::from(ServiceError::Conflict("Saved meanwhile.".into()));
+        assert_eq!(
+            (conflict.status, conflict.code),
+            (StatusCode::CONFLICT, "conflict")
+        );
+        let missing = ApiError::from(ServiceError::NotFound("Task `x`".into()));
+        assert_eq!(
+            (missing.status, missing.code),
+            (StatusCode::NOT_FOUND, "not_found")
+        );
+        let refused = ApiError::from(ServiceError::Refused);
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let internal = ApiError::from(ServiceError::Internal("slot 7 has no card".into()));
+        assert_eq!(internal.code, "internal");
+        assert!(!internal.message.contains("slot 7"));
     }
 
     #[test]

@@ -5,17 +5,15 @@ use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
 use crate::export::download::{file_response, ExportFiles, Unavailable};
-use app::api::exports::{spec_problems, ExportRecord};
-use app::domain::{ExportSpec, Role, TaskName};
-use app::server::db::exports::{self, Requester};
-use app::server::AppState;
+use app::db::exports::{self, Requester};
+use app::domain::{Capability, ExportSpec, TaskName};
+use app::services::AppState;
+use app::views::exports::{spec_problems, ExportRecord};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
-
-const ROLES: &[Role] = &[Role::Admin, Role::Trainer];
 
 /// Starts an export job. The body is an export spec: `task`, `shape` (`verdicts`, `sft`,
 /// `preference`, `listwise`, `judge-sft`), `format` (`jsonl`, `csv`, `parquet`), optional
@@ -47,7 +45,7 @@ pub async fn start_export(
     caller: ApiCaller,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<ExportRecord>), ApiError> {
-    caller.require_role(ROLES)?;
+    caller.require(Capability::ManageData)?;
     let spec: ExportSpec = serde_json::from_slice(&body).map_err(|error| {
         ApiError::bad_request(
             "invalid_spec",
@@ -100,7 +98,7 @@ pub async fn list_exports(
     caller: ApiCaller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<ExportRecord>>, ApiError> {
-    caller.require_role(ROLES)?;
+    caller.require(Capability::ManageData)?;
     if let Some(task) = &params.task {
         TaskName::parse(task)
             .map_err(|error| ApiError::bad_request("invalid_parameter", error.to_string()))?;
@@ -145,7 +143,7 @@ pub async fn get_export(
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ExportRecord>, ApiError> {
-    caller.require_role(ROLES)?;
+    caller.require(Capability::ManageData)?;
     record(&state, id).await.map(Json)
 }
 
@@ -184,7 +182,7 @@ pub async fn download_file(
     caller: ApiCaller,
     ApiPath((id, name)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(ROLES)?;
+    caller.require(Capability::ManageData)?;
     let record = record(&state, id).await?;
     file_response(&files, &record, &name)
         .await

@@ -5,9 +5,9 @@ use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use crate::ingest::{self, Format, ImportOptions, ImportReport, InvalidLinePolicy, Source};
-use app::domain::Role;
-use app::server::db::audit::Actor;
-use app::server::AppState;
+use app::db::audit::Actor;
+use app::domain::Capability;
+use app::services::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -80,7 +80,7 @@ pub async fn import_items(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportReport>, ApiError> {
-    caller.require_role(&[Role::Trainer, Role::Admin])?;
+    caller.require(Capability::ManageData)?;
     check_encoding(&headers)?;
     let declared = headers
         .get(header::CONTENT_LENGTH)

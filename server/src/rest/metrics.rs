@@ -4,9 +4,9 @@
 use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
-use app::api::metrics::{MetricsQuery, Sample, TaskMetrics};
 use app::domain::Capability;
-use app::server::{metrics, AppState};
+use app::services::{metrics, AppState};
+use app::views::metrics::{MetricsQuery, Sample, TaskMetrics};
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
@@ -49,12 +49,7 @@ pub async fn task_metrics(
     ApiPath(task): ApiPath<String>,
     ApiQuery(params): ApiQuery<MetricsParams>,
 ) -> Result<Json<TaskMetrics>, ApiError> {
-    if !caller.role.can(Capability::ViewMetrics) {
-        return Err(ApiError::forbidden(format!(
-            "This token has role {}; metrics need admin, trainer or reviewer.",
-            caller.role
-        )));
-    }
+    caller.require(Capability::ViewMetrics)?;
     let query = MetricsQuery {
         sample: params.sample.unwrap_or_default(),
         judge_config: params.judge_config,

@@ -1,5 +1,5 @@
 //! The public REST API under `/api/v1`, authorised by API tokens (`Authorization: Bearer`).
-//! Handlers are thin: they take an [`auth::ApiCaller`], call `app::server::db`, and return
+//! Handlers are thin: they take an [`auth::ApiCaller`], call `app::db`, and return
 //! JSON or an [`error::ApiError`].
 
 pub mod auth;
@@ -13,7 +13,7 @@ pub mod openapi;
 pub mod operations;
 pub mod whoami;
 
-use app::server::AppState;
+use app::services::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 

@@ -5,9 +5,9 @@
 use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
-use app::api::operations::{Operations, PERIODS};
 use app::domain::Capability;
-use app::server::{operations, AppState};
+use app::services::{operations, AppState};
+use app::views::operations::{Operations, PERIODS};
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
@@ -54,12 +54,7 @@ pub async fn task_operations(
     ApiPath(task): ApiPath<String>,
     ApiQuery(params): ApiQuery<OperationsParams>,
 ) -> Result<Json<Operations>, ApiError> {
-    if !caller.role.can(Capability::ViewMetrics) {
-        return Err(ApiError::forbidden(format!(
-            "This token has role {}; operations figures need admin, trainer or reviewer.",
-            caller.role
-        )));
-    }
+    caller.require(Capability::ViewMetrics)?;
     let days = params.days.unwrap_or(PERIODS[1]);
     let with_annotators = caller.role.can(Capability::Administer);
     let figures = operations::task_operations(

@@ -46,7 +46,7 @@ pub fn builtin_definition(name: &str) -> Option<TaskDefinition> {
 pub async fn ensure_builtin_tasks(pool: &PgPool) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     for definition in builtin_definitions()? {
-        if app::server::db::tasks::create_if_absent(&mut tx, &definition, true).await? {
+        if app::db::tasks::create_if_absent(&mut tx, &definition, true).await? {
             tracing::info!(task = %definition.name, "created built-in task");
         }
     }

@@ -2,8 +2,9 @@
 //! and admins (the same files as the REST API's download, authorised by the session).
 
 use crate::export::download::{file_response, ExportFiles, Unavailable};
+use app::db;
 use app::domain::Capability;
-use app::server::{db, session, AppState};
+use app::services::{session, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -3,7 +3,6 @@
 
 pub mod csrf;
 pub mod export_files;
-pub mod health;
 pub mod router;
 pub mod security_headers;
 pub mod server_timing;

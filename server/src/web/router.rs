@@ -2,8 +2,9 @@
 //! assets, and the layers every request passes through.
 
 use super::csrf::{refuse_cross_origin, AllowedOrigins};
-use super::{health, security_headers, server_timing, sessions};
-use app::server::AppState;
+use super::{security_headers, server_timing, sessions};
+use crate::observability::health;
+use app::services::AppState;
 use app::{shell, App};
 use axum::http::HeaderName;
 use axum::routing::get;
@@ -32,7 +33,7 @@ pub struct WebConfig {
     /// Largest body `POST /api/v1/items` accepts, in bytes.
     pub max_import_bytes: u64,
     /// Review holds and the undo window.
-    pub review: app::server::ReviewSettings,
+    pub review: app::services::ReviewSettings,
     /// Where export jobs keep their files (served for download).
     pub export_dir: PathBuf,
 }

@@ -2,7 +2,7 @@
 //! web process can serve any request. The cookie is HttpOnly, SameSite=Lax, and Secure when the
 //! app is served over https.
 
-use app::server::session_store::PgSessionStore;
+use app::services::session_store::PgSessionStore;
 use sqlx::PgPool;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};

@@ -188,7 +188,7 @@ async fn every_role_sees_the_task_summaries_with_counts_per_state() {
     app.sign_in(&client, "ann@example.org", "ann-password-1")
         .await;
 
-    let tasks: Vec<app::api::tasks::TaskSummary> = app
+    let tasks: Vec<app::views::tasks::TaskSummary> = app
         .call(&client, "tasks/summaries")
         .await
         .json()

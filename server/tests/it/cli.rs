@@ -28,12 +28,12 @@ async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() 
     assert!(!duplicate.status.success());
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
     let email = app::domain::Email::parse("tim@example.org").unwrap();
-    let stored = app::server::db::users::credentials(&pool, &email)
+    let stored = app::db::users::credentials(&pool, &email)
         .await
         .unwrap()
         .unwrap();
     assert!(
-        app::server::password::verify("a-long-password".into(), Some(stored.password_hash)).await
+        app::services::password::verify("a-long-password".into(), Some(stored.password_hash)).await
     );
     let audited: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'user.created'")
@@ -124,11 +124,11 @@ async fn user_passwd_changes_the_password_of_an_existing_account_only() {
     assert!(changed.status.success());
     assert!(!missing.status.success());
     let email = app::domain::Email::parse("a@example.org").unwrap();
-    let stored = app::server::db::users::credentials(&pool, &email)
+    let stored = app::db::users::credentials(&pool, &email)
         .await
         .unwrap()
         .unwrap();
     assert!(
-        app::server::password::verify("second-password".into(), Some(stored.password_hash)).await
+        app::services::password::verify("second-password".into(), Some(stored.password_hash)).await
     );
 }

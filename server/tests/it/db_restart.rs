@@ -162,7 +162,7 @@ async fn a_database_restart_under_load_loses_no_acknowledged_answer() {
         .unwrap();
     items_for_humans(&pool, 240, 1).await;
     queue_items(&pool, "tag", "judge", 400, |_| false).await;
-    let hash = app::server::password::hash(PASSWORD.to_string())
+    let hash = app::services::password::hash(PASSWORD.to_string())
         .await
         .unwrap();
     for n in 0..ANNOTATORS {

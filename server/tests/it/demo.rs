@@ -42,10 +42,10 @@ async fn demo_account_passwords_sign_in() {
     let summary = cojudge::demo::load(&pool, 7, 5).await.unwrap();
     for (email, _, password) in summary.new_accounts {
         let email = app::domain::Email::parse(&email).unwrap();
-        let stored = app::server::db::users::credentials(&pool, &email)
+        let stored = app::db::users::credentials(&pool, &email)
             .await
             .unwrap()
             .unwrap();
-        assert!(app::server::password::verify(password, Some(stored.password_hash)).await);
+        assert!(app::services::password::verify(password, Some(stored.password_hash)).await);
     }
 }

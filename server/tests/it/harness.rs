@@ -83,7 +83,7 @@ pub async fn spawn_app() -> TestApp {
         site_root: workspace_target().join("site"),
         session_hours: 12,
         max_import_bytes: 1_000_000,
-        review: app::server::ReviewSettings::default(),
+        review: app::services::ReviewSettings::default(),
         export_dir: exports.path().to_path_buf(),
     };
     let router = build_router(pool.clone(), &config);
@@ -110,18 +110,18 @@ impl TestApp {
 
     /// Creates an account directly in the database.
     pub async fn add_user(&self, email: &str, role: app::domain::Role, password: &str) -> i64 {
-        let hash = app::server::password::hash(password.to_string())
+        let hash = app::services::password::hash(password.to_string())
             .await
             .unwrap();
         let email = app::domain::Email::parse(email).unwrap();
-        app::server::db::users::insert(&self.pool, &email, "Test user", role, &hash)
+        app::db::users::insert(&self.pool, &email, "Test user", role, &hash)
             .await
             .unwrap()
     }
 
     /// A new API token with `role`; its secret.
     pub async fn api_token(&self, name: &str, role: app::domain::Role) -> String {
-        use app::server::db::{audit::Actor, tokens};
+        use app::db::{audit::Actor, tokens};
         let new = tokens::NewToken {
             name,
             role,

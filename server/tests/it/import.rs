@@ -232,10 +232,10 @@ async fn replace_never_overwrites_an_item_a_human_has_worked_on() {
         &url,
         &["import", original.to_str().unwrap(), "--task", "tag"],
     );
-    let hash = app::server::password::hash("a-long-password".into())
+    let hash = app::services::password::hash("a-long-password".into())
         .await
         .unwrap();
-    let user = app::server::db::users::insert(
+    let user = app::db::users::insert(
         &pool,
         &app::domain::Email::parse("a@example.org").unwrap(),
         "A",

@@ -4,10 +4,10 @@
 use crate::harness::{cojudge, migrated_pool, stderr, stdout};
 use crate::judge_support::*;
 use crate::review_support::{add_users, answer_as};
-use app::api::metrics::{MetricsQuery, Sample};
-use app::server::db::review::{self, Purpose};
-use app::server::db::task_settings::promote_judge;
-use app::AppError;
+use app::db::review::{self};
+use app::db::task_settings::{promote_judge, VersionError};
+use app::domain::ReviewPurpose;
+use app::views::metrics::{MetricsQuery, Sample};
 use cojudge::judge::assess::Assessor;
 use cojudge::judge::evaluate::{evaluate, Candidate};
 use fake_openai::{FakeOpenAi, Reply};
@@ -41,7 +41,7 @@ async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) -> i64 {
             pool,
             task,
             annotator,
-            Purpose::Annotate,
+            ReviewPurpose::Annotate,
             Duration::from_secs(600),
             &[],
         )
@@ -51,7 +51,7 @@ async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) -> i64 {
         let label = if n < 4 { "pass" } else { "fail" };
         review::submit(
             pool,
-            &answer_as(slot.slot_id, annotator, Purpose::Annotate, label),
+            &answer_as(slot.slot_id, annotator, ReviewPurpose::Annotate, label),
         )
         .await
         .unwrap();
@@ -65,7 +65,7 @@ async fn accuracy(pool: &PgPool, config: i64) -> f64 {
         judge_config: Some(config),
         ..MetricsQuery::default()
     };
-    let metrics = app::server::metrics::task_metrics(pool, "tag", &query)
+    let metrics = app::services::metrics::task_metrics(pool, "tag", &query)
         .await
         .unwrap();
     metrics.overall.accuracy.unwrap().value
@@ -135,7 +135,7 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     // An admin promotes the candidate: the next rubric version judges with its model.
     let admin = add_users(&pool, "adm", 1, "admin").await[0];
     let stale = promote_judge(&pool, "tag", 0, report.evaluation_id, admin).await;
-    assert!(matches!(stale, Err(AppError::Conflict(_))));
+    assert!(matches!(stale, Err(VersionError::Stale { .. })));
     let current: i32 = sqlx::query_scalar("SELECT current_rubric FROM tasks WHERE name = 'tag'")
         .fetch_one(&pool)
         .await

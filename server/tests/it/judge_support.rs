@@ -62,7 +62,7 @@ pub async fn queue_items(
 
 /// Items still waiting or leased.
 pub async fn pending(pool: &PgPool) -> i64 {
-    cojudge::judge::queue::pending(pool).await.unwrap()
+    app::db::judge_queue::pending(pool).await.unwrap()
 }
 
 /// Resolves once nothing is waiting, leased or backing off.

@@ -5,7 +5,6 @@
 use crate::harness::migrated_pool;
 use crate::judge_support::*;
 use app::domain::routing::audit_draw;
-use cojudge::ingest::content::audit_digest;
 use fake_openai::{FakeOpenAi, Reply};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -72,7 +71,7 @@ async fn confident_judgments_are_final_and_record_their_provenance() {
 
     // Auto-accepted items carry the judge's verdict; audited ones wait for humans.
     let expected_audits = (0..30)
-        .filter(|n| audit_draw(&audit_digest("tag", &format!("t-{n}"))) < 0.05)
+        .filter(|n| audit_draw("tag", &format!("t-{n}")) < 0.05)
         .count() as i64;
     let mut expected = vec![("confident".to_string(), 30 - expected_audits)];
     if expected_audits > 0 {
@@ -99,7 +98,7 @@ async fn the_audit_sample_matches_the_reproducible_draw_and_golden_items_always_
 
     let draws: Vec<f64> = (0..600)
         .filter(|n| n % 50 != 0)
-        .map(|n| audit_draw(&audit_digest("tag", &format!("a-{n}"))))
+        .map(|n| audit_draw("tag", &format!("a-{n}")))
         .collect();
     let audits = draws.iter().filter(|d| **d < 0.05).count() as i64;
     assert_eq!(

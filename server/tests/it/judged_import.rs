@@ -2,7 +2,7 @@
 
 use crate::harness::migrated_pool;
 use crate::import::tag_items;
-use app::server::db::audit::Actor;
+use app::db::audit::Actor;
 use cojudge::ingest::{import, ImportOptions, Source};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -56,9 +56,7 @@ async fn a_confident_imported_judgment_becomes_the_final_verdict_with_its_proven
         .into_iter()
         .map(|i| judged(i, 0.97, &ALL_PASS))
         .find(|i| {
-            let digest =
-                cojudge::ingest::content::audit_digest("tag", i["external_id"].as_str().unwrap());
-            app::domain::routing::audit_draw(&digest) >= 0.05
+            app::domain::routing::audit_draw("tag", i["external_id"].as_str().unwrap()) >= 0.05
         });
     let report = run(&pool, &[item.unwrap()]).await;
 

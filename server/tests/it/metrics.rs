@@ -4,9 +4,10 @@
 use crate::harness::{migrated_pool, spawn_app};
 use crate::judge_support::TAG_CRITERIA;
 use crate::review_support::add_users;
-use app::api::metrics::{MetricsQuery, Sample, TaskMetrics};
+use app::domain::ReviewPurpose;
 use app::domain::Role;
-use app::server::metrics::task_metrics;
+use app::services::metrics::task_metrics;
+use app::views::metrics::{MetricsQuery, Sample, TaskMetrics};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -417,8 +418,8 @@ async fn the_metrics_api_answers_tokens_and_says_what_is_wrong() {
 #[tokio::test]
 async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers() {
     use crate::review_support::{answer_as, items_for_humans};
+    use app::db::review::{self};
     use app::domain::agreement::{CoincidenceMatrix, MeasurementLevel};
-    use app::server::db::review::{self, Purpose};
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 3, 2).await;
     let people = add_users(&pool, "ann", 2, "annotator").await;
@@ -428,11 +429,11 @@ async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers(
     let mut last_answer = None;
     for labels in plan {
         for (person, label) in people.iter().zip(labels) {
-            let slot = review::claim(&pool, task, *person, Purpose::Annotate, lease, &[])
+            let slot = review::claim(&pool, task, *person, ReviewPurpose::Annotate, lease, &[])
                 .await
                 .unwrap()
                 .unwrap();
-            let answer = answer_as(slot.slot_id, *person, Purpose::Annotate, label);
+            let answer = answer_as(slot.slot_id, *person, ReviewPurpose::Annotate, label);
             review::submit(&pool, &answer).await.unwrap();
             last_answer = Some(answer.client_id);
         }

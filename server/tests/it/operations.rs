@@ -4,9 +4,9 @@
 
 use crate::harness::{migrated_pool, spawn_app};
 use crate::review_support::add_users;
-use app::api::operations::Operations;
 use app::domain::Role;
-use app::server::operations::task_operations;
+use app::services::operations::task_operations;
+use app::views::operations::Operations;
 use chrono::{DateTime, TimeDelta, Utc};
 use cojudge::operations::sampler::{tick, SamplerSettings};
 use sqlx::PgPool;

@@ -3,9 +3,9 @@
 
 use crate::harness::{spawn_app, TestApp};
 use crate::import::{jsonl, tag_items};
+use app::db::audit::Actor;
+use app::db::tokens::{revoke, TokenRef};
 use app::domain::Role;
-use app::server::db::audit::Actor;
-use app::server::db::tokens::{revoke, TokenRef};
 use std::io::Write;
 
 async fn token(app: &TestApp, name: &str, role: Role) -> String {

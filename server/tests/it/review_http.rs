@@ -16,7 +16,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// `count` signed-in people with `role`, each with their own cookie jar.
 async fn people(app: &TestApp, prefix: &str, count: usize, role: Role) -> Vec<reqwest::Client> {
-    let hash = app::server::password::hash(PASSWORD.to_string())
+    let hash = app::services::password::hash(PASSWORD.to_string())
         .await
         .unwrap();
     let mut emails = Vec::new();

@@ -6,7 +6,8 @@
 use crate::harness::migrated_pool;
 use crate::judge_support::*;
 use crate::review_support::*;
-use app::server::db::review::{self, Purpose, Submission, Submitted};
+use app::db::review::{self, Submission};
+use app::domain::{AnswerOutcome, ReviewPurpose};
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use std::time::Duration;
 const LEASE: Duration = Duration::from_secs(600);
 
 fn answer(slot_id: i64, user_id: i64, label: &str) -> Submission<'static> {
-    answer_as(slot_id, user_id, Purpose::Annotate, label)
+    answer_as(slot_id, user_id, ReviewPurpose::Annotate, label)
 }
 
 async fn item_state(pool: &PgPool, item_id: i64) -> String {
@@ -34,7 +35,7 @@ async fn a_hundred_concurrent_claimers_never_share_a_slot() {
     let claims = futures_util::future::join_all(users.iter().map(|&user| {
         let pool = pool.clone();
         async move {
-            review::claim(&pool, task, user, Purpose::Annotate, LEASE, &[])
+            review::claim(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[])
                 .await
                 .unwrap()
         }
@@ -56,11 +57,11 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
         unreachable!()
     };
 
-    let claim = review::claim(&pool, task, ann, Purpose::Annotate, LEASE, &[])
+    let claim = review::claim(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
-    let again = review::claim(&pool, task, ann, Purpose::Annotate, LEASE, &[])
+    let again = review::claim(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -72,11 +73,11 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
     let submission = answer(claim.slot_id, ann, "pass");
     assert_eq!(
         review::submit(&pool, &submission).await.unwrap(),
-        Submitted::Counted { finished: true }
+        AnswerOutcome::Counted { finished: true }
     );
     assert_eq!(
         review::submit(&pool, &submission).await.unwrap(),
-        Submitted::Duplicate
+        AnswerOutcome::Duplicate
     );
     let (provenance, qualified, decided_by): (String, bool, i64) =
         sqlx::query_as("SELECT provenance, qualified, decided_by FROM verdicts WHERE item_id = $1")
@@ -105,17 +106,31 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         unreachable!()
     };
 
-    let first = review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE, &[])
-        .await
-        .unwrap()
-        .unwrap();
+    let first = review::claim(
+        &pool,
+        task,
+        annotators[0],
+        ReviewPurpose::Annotate,
+        LEASE,
+        &[],
+    )
+    .await
+    .unwrap()
+    .unwrap();
     review::submit(&pool, &answer(first.slot_id, annotators[0], "pass"))
         .await
         .unwrap();
     assert_eq!(
-        review::claim(&pool, task, annotators[0], Purpose::Annotate, LEASE, &[])
-            .await
-            .unwrap(),
+        review::claim(
+            &pool,
+            task,
+            annotators[0],
+            ReviewPurpose::Annotate,
+            LEASE,
+            &[]
+        )
+        .await
+        .unwrap(),
         None,
         "the same person never gets the item's second slot"
     );
@@ -132,20 +147,27 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
     );
     assert_eq!(item_state(&pool, first.item_id).await, "human_review");
 
-    let second = review::claim(&pool, task, annotators[1], Purpose::Annotate, LEASE, &[])
-        .await
-        .unwrap()
-        .unwrap();
+    let second = review::claim(
+        &pool,
+        task,
+        annotators[1],
+        ReviewPurpose::Annotate,
+        LEASE,
+        &[],
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(second.item_id, first.item_id);
     assert_eq!(
         review::submit(&pool, &answer(second.slot_id, annotators[1], "fail"))
             .await
             .unwrap(),
-        Submitted::Counted { finished: true }
+        AnswerOutcome::Counted { finished: true }
     );
     assert_eq!(item_state(&pool, first.item_id).await, "adjudication");
 
-    let adjudication = review::claim(&pool, task, reviewer, Purpose::Adjudicate, LEASE, &[])
+    let adjudication = review::claim(&pool, task, reviewer, ReviewPurpose::Adjudicate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +178,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         Err(review::SubmitError::UnknownSlot)
     ));
     let settle = Submission {
-        purpose: Purpose::Adjudicate,
+        purpose: ReviewPurpose::Adjudicate,
         ..answer(adjudication.slot_id, reviewer, "fail")
     };
     review::submit(&pool, &settle).await.unwrap();
@@ -178,12 +200,12 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     let short = Duration::from_millis(300);
 
     // Lapsed, then taken by someone else: the late answer is kept but not counted.
-    let lapsed = review::claim(&pool, task, users[0], Purpose::Annotate, short, &[])
+    let lapsed = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, short, &[])
         .await
         .unwrap()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let taker = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE, &[])
+    let taker = review::claim(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -195,7 +217,7 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
         review::submit(&pool, &answer(lapsed.slot_id, users[0], "pass"))
             .await
             .unwrap(),
-        Submitted::TakenByOther
+        AnswerOutcome::TakenByOther
     );
     let (counted, kept): (bool, i64) =
         sqlx::query_as("SELECT counted, count(*) OVER () FROM annotations WHERE user_id = $1")
@@ -206,7 +228,7 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     assert_eq!((counted, kept), (false, 1));
 
     // Lapsed, nobody took it: the late answer counts.
-    let other = review::claim(&pool, task, users[2], Purpose::Annotate, short, &[])
+    let other = review::claim(&pool, task, users[2], ReviewPurpose::Annotate, short, &[])
         .await
         .unwrap()
         .unwrap();
@@ -216,7 +238,7 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
         review::submit(&pool, &answer(other.slot_id, users[2], "pass"))
             .await
             .unwrap(),
-        Submitted::Counted { finished: true }
+        AnswerOutcome::Counted { finished: true }
     );
 }
 
@@ -226,13 +248,13 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
     let task = items_for_humans(&pool, 1, 1).await;
     let users = add_users(&pool, "ann", 2, "annotator").await;
 
-    let claim = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
+    let claim = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
     let released = review::release(&pool, &[claim.slot_id], users[0]).await;
     assert_eq!(released.unwrap(), 1);
-    let again = review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
+    let again = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -244,16 +266,16 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
     };
     assert_eq!(
         review::submit(&pool, &skip).await.unwrap(),
-        Submitted::Skipped
+        AnswerOutcome::Skipped
     );
     assert_eq!(
-        review::claim(&pool, task, users[0], Purpose::Annotate, LEASE, &[])
+        review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
             .await
             .unwrap(),
         None,
         "a skipped item is not offered to the same person again"
     );
-    let other = review::claim(&pool, task, users[1], Purpose::Annotate, LEASE, &[])
+    let other = review::claim(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap()
         .unwrap();
@@ -269,7 +291,7 @@ async fn the_last_of_concurrent_answers_finishes_the_item() {
         let mut claims = Vec::new();
         for &user in &users {
             claims.push(
-                review::claim(&pool, task, user, Purpose::Annotate, LEASE, &[])
+                review::claim(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[])
                     .await
                     .unwrap()
                     .unwrap(),
@@ -322,7 +344,7 @@ async fn a_claim_does_not_walk_held_slots_even_with_statistics_from_before_anyon
     let request = review::ClaimRequest {
         task: review::TaskRef::Id(task),
         claimant: review::Claimant::User(ann),
-        purpose: Purpose::Annotate,
+        purpose: ReviewPurpose::Annotate,
         lease: LEASE,
         exclude: &[],
     };

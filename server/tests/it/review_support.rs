@@ -1,7 +1,8 @@
 //! Set-up shared by the review tests: people, and items routed to humans.
 
 use crate::judge_support::*;
-use app::server::db::review::{Claimant, Purpose, Submission};
+use app::db::review::{Claimant, Submission};
+use app::domain::ReviewPurpose;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -44,7 +45,12 @@ pub async fn items_for_humans(pool: &PgPool, count: usize, k: i32) -> i64 {
 }
 
 /// An answer of `user_id` on `slot_id` giving every tag criterion `label`.
-pub fn answer_as(slot_id: i64, user_id: i64, purpose: Purpose, label: &str) -> Submission<'static> {
+pub fn answer_as(
+    slot_id: i64,
+    user_id: i64,
+    purpose: ReviewPurpose,
+    label: &str,
+) -> Submission<'static> {
     Submission {
         client_id: Uuid::new_v4(),
         slot_id,

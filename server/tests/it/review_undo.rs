@@ -4,8 +4,9 @@
 
 use crate::harness::migrated_pool;
 use crate::review_support::{add_users, items_for_humans};
-use app::server::db::review::{self, Purpose, Submission};
-use app::server::db::review_undo::{undo, UndoError};
+use app::db::review::{self, Submission};
+use app::db::review_undo::{undo, UndoError};
+use app::domain::ReviewPurpose;
 use sqlx::PgPool;
 use std::time::Duration;
 
@@ -19,16 +20,16 @@ use crate::review_support::answer_as as answer;
 async fn disagree(pool: &PgPool, task: i64, anns: &[i64]) -> (review::Claim, Submission<'static>) {
     let mut last = None;
     for (n, &ann) in anns.iter().enumerate() {
-        let slot = claim(pool, task, ann, Purpose::Annotate).await;
+        let slot = claim(pool, task, ann, ReviewPurpose::Annotate).await;
         let label = if n == 0 { "pass" } else { "fail" };
-        let sent = answer(slot.slot_id, ann, Purpose::Annotate, label);
+        let sent = answer(slot.slot_id, ann, ReviewPurpose::Annotate, label);
         review::submit(pool, &sent).await.unwrap();
         last = Some((slot, sent));
     }
     last.expect("two annotators")
 }
 
-async fn claim(pool: &PgPool, task: i64, user: i64, purpose: Purpose) -> review::Claim {
+async fn claim(pool: &PgPool, task: i64, user: i64, purpose: ReviewPurpose) -> review::Claim {
     review::claim(pool, task, user, purpose, LEASE, &[])
         .await
         .unwrap()
@@ -52,8 +53,8 @@ async fn undoing_a_human_verdict_reopens_the_slot_for_its_author() {
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 1, 1).await;
     let ann = add_users(&pool, "a", 1, "annotator").await[0];
-    let slot = claim(&pool, task, ann, Purpose::Annotate).await;
-    let given = answer(slot.slot_id, ann, Purpose::Annotate, "fail");
+    let slot = claim(&pool, task, ann, ReviewPurpose::Annotate).await;
+    let given = answer(slot.slot_id, ann, ReviewPurpose::Annotate, "fail");
     review::submit(&pool, &given).await.unwrap();
     assert_eq!(
         item(&pool, slot.item_id).await,
@@ -69,7 +70,9 @@ async fn undoing_a_human_verdict_reopens_the_slot_for_its_author() {
         ("human_review".into(), None, 0)
     );
     assert_eq!(
-        claim(&pool, task, ann, Purpose::Annotate).await.slot_id,
+        claim(&pool, task, ann, ReviewPurpose::Annotate)
+            .await
+            .slot_id,
         slot.slot_id,
         "held by its author again"
     );
@@ -77,9 +80,12 @@ async fn undoing_a_human_verdict_reopens_the_slot_for_its_author() {
         undo(&pool, given.client_id, ann, WINDOW, LEASE).await,
         Err(UndoError::NotFound)
     ));
-    review::submit(&pool, &answer(slot.slot_id, ann, Purpose::Annotate, "pass"))
-        .await
-        .unwrap();
+    review::submit(
+        &pool,
+        &answer(slot.slot_id, ann, ReviewPurpose::Annotate, "pass"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         item(&pool, slot.item_id).await,
         ("done".into(), Some("human".into()), 0)
@@ -103,7 +109,7 @@ async fn undoing_a_disagreement_withdraws_the_adjudication_unless_a_reviewer_hol
         ("human_review".into(), None, 0),
         "the adjudication is withdrawn"
     );
-    let agreeing = answer(slot.slot_id, anns[1], Purpose::Annotate, "pass");
+    let agreeing = answer(slot.slot_id, anns[1], ReviewPurpose::Annotate, "pass");
     review::submit(&pool, &agreeing).await.unwrap();
     assert_eq!(
         item(&pool, item_id).await,
@@ -112,12 +118,17 @@ async fn undoing_a_disagreement_withdraws_the_adjudication_unless_a_reviewer_hol
 
     // The second item: disagreement, and a reviewer takes the adjudication before the undo.
     let (_, second) = disagree(&pool, task, &anns).await;
-    let adjudication = claim(&pool, task, reviewer, Purpose::Adjudicate).await;
+    let adjudication = claim(&pool, task, reviewer, ReviewPurpose::Adjudicate).await;
     assert!(matches!(
         undo(&pool, second.client_id, anns[1], WINDOW, LEASE).await,
         Err(UndoError::Settled)
     ));
-    let settle = answer(adjudication.slot_id, reviewer, Purpose::Adjudicate, "fail");
+    let settle = answer(
+        adjudication.slot_id,
+        reviewer,
+        ReviewPurpose::Adjudicate,
+        "fail",
+    );
     review::submit(&pool, &settle).await.unwrap();
     assert_eq!(
         item(&pool, adjudication.item_id).await,
@@ -131,7 +142,7 @@ async fn undoing_a_disagreement_withdraws_the_adjudication_unless_a_reviewer_hol
         ("adjudication".into(), None, 1)
     );
     assert_eq!(
-        claim(&pool, task, reviewer, Purpose::Adjudicate)
+        claim(&pool, task, reviewer, ReviewPurpose::Adjudicate)
             .await
             .slot_id,
         adjudication.slot_id
@@ -143,18 +154,18 @@ async fn undo_is_refused_after_the_window_and_for_a_skip_someone_else_took() {
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 1, 1).await;
     let anns = add_users(&pool, "a", 2, "annotator").await;
-    let slot = claim(&pool, task, anns[0], Purpose::Annotate).await;
+    let slot = claim(&pool, task, anns[0], ReviewPurpose::Annotate).await;
     let skip = Submission {
         labels: None,
         skip_reason: Some("unsure".into()),
-        ..answer(slot.slot_id, anns[0], Purpose::Annotate, "pass")
+        ..answer(slot.slot_id, anns[0], ReviewPurpose::Annotate, "pass")
     };
     review::submit(&pool, &skip).await.unwrap();
     assert!(matches!(
         undo(&pool, skip.client_id, anns[0], Duration::ZERO, LEASE).await,
         Err(UndoError::TooLate)
     ));
-    let taken = claim(&pool, task, anns[1], Purpose::Annotate).await;
+    let taken = claim(&pool, task, anns[1], ReviewPurpose::Annotate).await;
     assert_eq!(taken.slot_id, slot.slot_id);
     assert!(matches!(
         undo(&pool, skip.client_id, anns[0], WINDOW, LEASE).await,

@@ -2,8 +2,8 @@
 //! rubric versions, round trips, refusals, and concurrent imports.
 
 use crate::harness::{cojudge, migrated_pool, stderr, stdout};
+use app::db::tasks::{self, ImportOutcome};
 use app::domain::TaskDefinition;
-use app::server::db::tasks::{self, ImportOutcome};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
@@ -83,7 +83,7 @@ fn text(path: &Path) -> &str {
 }
 
 async fn current(pool: &PgPool, name: &str) -> (i32, TaskDefinition) {
-    let (_, version, definition) = app::server::db::tasks::current_definition(pool, name)
+    let (_, version, definition) = app::db::tasks::current_definition(pool, name)
         .await
         .unwrap()
         .unwrap();

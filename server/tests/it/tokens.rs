@@ -2,9 +2,9 @@
 //! server functions, and that only a hash of each secret is ever stored.
 
 use crate::harness::{cojudge, migrated_pool, spawn_app, stderr, stdout, TestApp};
+use app::db::audit::Actor;
+use app::db::tokens::{self, NewToken};
 use app::domain::{Role, TokenSecret};
-use app::server::db::audit::Actor;
-use app::server::db::tokens::{self, NewToken};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;

@@ -1,9 +1,10 @@
 //! The admin's API tokens: a table with a Revoke button per active token, and a form that
 //! creates one and shows its secret once.
 
-use crate::api::tokens::{list_tokens, CreateToken, CreatedToken, RevokeToken, TokenSummary};
+use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::domain::TokenStatus;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::tokens::{CreatedToken, TokenSummary};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;

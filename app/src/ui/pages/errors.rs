@@ -1,6 +1,6 @@
 //! Error pages (404, 403) and the panel that shows a failed request.
 
-use crate::ui::status::set_status;
+use crate::response::set_status;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

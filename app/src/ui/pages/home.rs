@@ -1,10 +1,12 @@
 //! The home page: every task with its criteria and item counts per state.
 
-use crate::api::auth::CurrentUser;
-use crate::api::metrics::{drift_notes, DriftNote};
-use crate::api::tasks::{task_summaries, TaskSummary};
+use crate::api::metrics::drift_notes;
+use crate::api::tasks::task_summaries;
 use crate::domain::{Capability, ItemState, Role};
 use crate::ui::fetch::{fetch_in_browser, render_fetched, Fetched};
+use crate::views::auth::CurrentUser;
+use crate::views::metrics::DriftNote;
+use crate::views::tasks::TaskSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,8 +1,9 @@
 //! "My work": per task, what the signed-in person answered today, this week and in all, their
 //! skips and flags, their accuracy on golden items and their agreement with final verdicts.
 
-use crate::api::my_work::{my_work, percent, TaskWork};
+use crate::api::my_work::my_work;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::my_work::{percent, TaskWork};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -2,11 +2,10 @@
 //! settings in one form (saving makes a new rubric version), then the task's versions, its audit
 //! log and the items annotators flagged.
 
-use crate::api::task_settings::{
-    task_settings, EditableSettings, SaveTaskSettings, TaskSettingsView,
-};
+use crate::api::task_settings::{task_settings, SaveTaskSettings};
 use crate::domain::{ConfidenceMethod, JudgeMode};
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::task_settings::{EditableSettings, TaskSettingsView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -4,8 +4,8 @@
 
 use super::desk::Desk;
 use super::keys::label_key;
-use crate::api::review::{JudgeSuggestion, ReviewCard};
 use crate::domain::{Criterion, Verdict};
+use crate::views::review::{JudgeSuggestion, ReviewCard};
 use leptos::prelude::*;
 
 #[component]

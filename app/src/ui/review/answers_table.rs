@@ -1,8 +1,8 @@
 //! For adjudication: every annotator's answer and the judge's, criterion by criterion, with the
 //! criteria where they differ marked.
 
-use crate::api::review::ReviewCard;
 use crate::domain::LabelScale;
+use crate::views::review::ReviewCard;
 use leptos::prelude::*;
 
 #[component]

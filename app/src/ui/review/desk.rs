@@ -7,10 +7,9 @@
 //! counted twice. Holds are renewed while the page is open and handed back when it closes.
 
 use super::browser::{now_ms, random_uuid, send_beacon, sleep};
-use crate::api::review::{
-    answer_review, next_review, release_review, renew_review, slot_list, undo_review, Answer,
-    AnswerOutcome, ReviewCard, ReviewPurpose, TaskGuide,
-};
+use crate::api::review::{answer_review, next_review, release_review, renew_review, undo_review};
+use crate::domain::{AnswerOutcome, ReviewPurpose};
+use crate::views::review::{slot_list, Answer, ReviewCard, TaskGuide};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -121,7 +120,7 @@ impl Desk {
                 }
             }
         });
-        slots.truncate(crate::api::review::MAX_HELD_SLOTS);
+        slots.truncate(crate::views::review::MAX_HELD_SLOTS);
         slots
     }
 

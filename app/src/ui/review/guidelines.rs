@@ -1,7 +1,7 @@
 //! The task's guidelines: its description and every criterion's definition with passing and
 //! failing examples. Open by default on a wide screen beside the item.
 
-use crate::api::review::TaskGuide;
+use crate::views::review::TaskGuide;
 use leptos::prelude::*;
 
 #[component]

@@ -1,7 +1,7 @@
 //! The item under review: its identity, the context the generator saw, and what it generated.
 
 use super::json_view::json_view;
-use crate::api::review::ReviewCard;
+use crate::views::review::ReviewCard;
 use leptos::prelude::*;
 use std::sync::Arc;
 

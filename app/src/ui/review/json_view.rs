@@ -8,30 +8,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// Field names in display order, gathered from the `required` lists of `schemas`.
-pub fn field_order(schemas: &[&Value]) -> Vec<String> {
-    fn walk(value: &Value, order: &mut Vec<String>) {
-        match value {
-            Value::Object(fields) => {
-                if let Some(Value::Array(required)) = fields.get("required") {
-                    for name in required.iter().filter_map(Value::as_str) {
-                        if !order.iter().any(|known| known == name) {
-                            order.push(name.to_string());
-                        }
-                    }
-                }
-                fields.values().for_each(|v| walk(v, order));
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, order)),
-            _ => {}
-        }
-    }
-    let mut order = Vec::new();
-    schemas.iter().for_each(|schema| walk(schema, &mut order));
-    order
-}
-
-/// The readable view of `value`, fields ordered by `order` (see [`field_order`]).
+/// The readable view of `value`, fields ordered by `order` (see [`crate::domain::field_order`]).
 pub fn json_view(value: &Value, order: &Arc<[String]>) -> AnyView {
     match value {
         Value::Null => view! { <span class="muted">"—"</span> }.into_any(),
@@ -168,6 +145,7 @@ pub fn humanise(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::field_order::field_order;
     use serde_json::json;
 
     #[test]

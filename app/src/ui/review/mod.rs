@@ -17,14 +17,15 @@ mod json_view;
 pub mod keys;
 mod shortcuts;
 
-use crate::api::review::{review_guide, ReviewPurpose, TaskGuide};
+use crate::api::review::review_guide;
+use crate::domain::ReviewPurpose;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::review::TaskGuide;
 use answer_form::AnswerForm;
 use answers_table::AnswersTable;
 use desk::{Desk, Phase, Tone};
 use guidelines::Guidelines;
 use item_view::ItemView;
-pub use json_view::field_order;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos_meta::Title;

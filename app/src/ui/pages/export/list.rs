@@ -1,6 +1,6 @@
 //! The recent exports: what was asked, how far it is, and the files to download.
 
-use crate::api::exports::{ExportFile, ExportRecord};
+use crate::views::exports::{ExportFile, ExportRecord};
 use leptos::prelude::*;
 
 #[component]

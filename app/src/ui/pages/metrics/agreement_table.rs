@@ -2,7 +2,7 @@
 //! Cohen's κ added), and the confusion matrix behind each row.
 
 use super::format::{decimal, percent};
-use crate::api::metrics::{AnnotatorAgreement, CriterionAgreement, Estimate};
+use crate::views::metrics::{AnnotatorAgreement, CriterionAgreement, Estimate};
 use leptos::prelude::*;
 
 fn name(row: &CriterionAgreement) -> String {

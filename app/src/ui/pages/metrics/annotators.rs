@@ -2,8 +2,9 @@
 //! the final verdicts others took part in, and Cohen's κ between every two annotators.
 
 use super::format::percent;
-use crate::api::metrics::{get_annotator_figures, AnnotatorFigures};
+use crate::api::metrics::get_annotator_figures;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::metrics::AnnotatorFigures;
 use leptos::prelude::*;
 
 #[component]

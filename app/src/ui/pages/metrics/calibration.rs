@@ -3,11 +3,12 @@
 //! those verdicts agree with humans), and the recommended threshold, which an admin can apply
 //! to the task's routing in one click (a new rubric version and an audit entry).
 
-use crate::api::metrics::{ApplyThreshold, Calibration};
+use crate::api::metrics::ApplyThreshold;
 use crate::domain::agreement::{Interval, RiskCoveragePoint};
 use crate::ui::chart::{
     column_names, level_line, Chart, ChartSpec, Mark, NumbersTable, Series, TickFormat,
 };
+use crate::views::metrics::Calibration;
 use leptos::prelude::*;
 
 #[component]

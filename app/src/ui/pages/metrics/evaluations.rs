@@ -2,7 +2,8 @@
 //! it agreed with humans, and, for admins, a button that makes it the task's judge.
 
 use super::format::percent;
-use crate::api::metrics::{EvaluationSummary, JudgeConfigSummary, PromoteJudge};
+use crate::api::metrics::PromoteJudge;
+use crate::views::metrics::{EvaluationSummary, JudgeConfigSummary};
 use leptos::prelude::*;
 
 #[component]

@@ -1,7 +1,7 @@
 //! How the metrics page writes numbers: proportions as percentages, κ and F1 as decimals, each
 //! with its interval.
 
-use crate::api::metrics::Estimate;
+use crate::views::metrics::Estimate;
 
 /// `91.2% (88.0–93.6)`, or `–` when undefined.
 pub fn percent(estimate: &Option<Estimate>) -> String {

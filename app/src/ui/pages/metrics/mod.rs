@@ -10,11 +10,12 @@ mod evaluations;
 mod format;
 mod slices;
 
-use crate::api::auth::CurrentUser;
-use crate::api::metrics::{get_task_metrics, MetricsQuery, Sample, TaskMetrics};
+use crate::api::metrics::get_task_metrics;
 use crate::domain::Capability;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
 use crate::ui::pages::operations::TaskTabs;
+use crate::views::auth::CurrentUser;
+use crate::views::metrics::{MetricsQuery, Sample, TaskMetrics};
 use agreement_table::{AgreementTable, AnnotatorTable, ConfusionMatrices};
 use annotators::AnnotatorQualitySection;
 use calibration::CalibrationSection;

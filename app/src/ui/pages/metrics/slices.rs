@@ -2,8 +2,8 @@
 //! per generator version and per week, with a chart of the weeks and the drift warning.
 
 use super::format::percent;
-use crate::api::metrics::{MetricsQuery, SliceAgreement, TaskMetrics};
 use crate::ui::chart::{level_line, Chart, ChartSpec, Mark, Series, TickFormat};
+use crate::views::metrics::{MetricsQuery, SliceAgreement, TaskMetrics};
 use leptos::prelude::*;
 
 /// Warns when the latest week's agreement is below the target by more than its interval: its

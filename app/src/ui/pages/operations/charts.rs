@@ -1,8 +1,8 @@
 //! The operations charts: time on the x axis (hours since the period's start, labelled with
 //! times or dates), counts on the y axis.
 
-use crate::api::operations::{ActivityHour, AnnotatorThroughput, Operations, QueuePoint};
 use crate::ui::chart::{ChartSpec, Mark, Series, TickFormat};
+use crate::views::operations::{ActivityHour, AnnotatorThroughput, Operations, QueuePoint};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 /// Dates labelled under a day chart at most.

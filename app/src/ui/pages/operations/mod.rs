@@ -6,9 +6,10 @@
 mod charts;
 mod tables;
 
-use crate::api::operations::{get_operations, Operations, PERIODS};
+use crate::api::operations::get_operations;
 use crate::ui::chart::Chart;
 use crate::ui::fetch::{fetch_in_browser, render_fetched};
+use crate::views::operations::{Operations, PERIODS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,7 +1,7 @@
 //! The numbers behind the operations charts, as tables with a CSV download.
 
-use crate::api::operations::{ActivityDay, ActivityHour, AnnotatorThroughput, Operations};
 use crate::ui::chart::{column_names, NumbersTable};
+use crate::views::operations::{ActivityDay, ActivityHour, AnnotatorThroughput, Operations};
 use leptos::prelude::*;
 
 fn share(value: Option<f64>) -> String {

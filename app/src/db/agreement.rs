@@ -1,0 +1,203 @@
+//! Reads the agreement counters (`agreement_cells`, `calibration_cells`, kept by triggers; see
+//! migration 0008): a few hundred rows per task however many verdicts it has.
+
+use crate::views::metrics::EvaluationSummary;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+
+/// A judge configuration with reviewed items in the sample.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConfigRow {
+    pub id: i64,
+    pub model: String,
+    pub prompt_version: String,
+    pub mode: String,
+    pub confidence_method: String,
+}
+
+/// One counter: how often humans said `human_label` and the judge `judge_label`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CellRow {
+    /// `""` for the overall verdict.
+    pub criterion: String,
+    pub generator_version: String,
+    pub week: chrono::NaiveDate,
+    pub human_label: String,
+    pub judge_label: String,
+    pub pairs: i64,
+}
+
+/// One confidence bucket (hundredths; -1 = no confidence given).
+#[derive(Debug, Clone, Copy)]
+pub struct CalibrationRow {
+    pub bucket: i16,
+    pub pairs: i64,
+    pub agreed: i64,
+}
+
+/// Configurations of `task_id` with reviewed items in the sample, newest first.
+pub async fn configs(
+    pool: &PgPool,
+    task_id: i64,
+    unbiased_only: bool,
+) -> Result<Vec<ConfigRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.id, c.model, c.prompt_version, c.mode, c.confidence_method
+         FROM judge_configs c
+         WHERE c.task_id = $1
+           AND EXISTS (SELECT 1 FROM calibration_cells k
+                       WHERE k.task_id = $1 AND k.judge_config_id = c.id AND k.pairs > 0
+                         AND (k.unbiased OR NOT $2))
+         ORDER BY c.id DESC",
+    )
+    .bind(task_id)
+    .bind(unbiased_only)
+    .fetch_all(pool)
+    .await
+}
+
+/// The counters of one configuration, summed over the sample.
+pub async fn cells(
+    pool: &PgPool,
+    task_id: i64,
+    judge_config_id: i64,
+    unbiased_only: bool,
+) -> Result<Vec<CellRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT criterion, generator_version, week, human_label, judge_label, sum(pairs)::bigint AS pairs
+         FROM agreement_cells
+         WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
+         GROUP BY criterion, generator_version, week, human_label, judge_label
+         HAVING sum(pairs) > 0",
+    )
+    .bind(task_id)
+    .bind(judge_config_id)
+    .bind(unbiased_only)
+    .fetch_all(pool)
+    .await
+}
+
+/// Overall-verdict agreement of every configuration: (config id, pairs, agreed).
+pub async fn config_totals(
+    pool: &PgPool,
+    task_id: i64,
+    unbiased_only: bool,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT judge_config_id, sum(pairs)::bigint, sum(agreed)::bigint
+         FROM calibration_cells
+         WHERE task_id = $1 AND (unbiased OR NOT $2)
+         GROUP BY judge_config_id",
+    )
+    .bind(task_id)
+    .bind(unbiased_only)
+    .fetch_all(pool)
+    .await
+}
+
+/// The confidence histogram of one configuration.
+pub async fn calibration(
+    pool: &PgPool,
+    task_id: i64,
+    judge_config_id: i64,
+    unbiased_only: bool,
+) -> Result<Vec<CalibrationRow>, sqlx::Error> {
+    let rows: Vec<(i16, i64, i64)> = sqlx::query_as(
+        "SELECT bucket, sum(pairs)::bigint, sum(agreed)::bigint
+         FROM calibration_cells
+         WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
+         GROUP BY bucket HAVING sum(pairs) > 0 ORDER BY bucket",
+    )
+    .bind(task_id)
+    .bind(judge_config_id)
+    .bind(unbiased_only)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(bucket, pairs, agreed)| CalibrationRow {
+            bucket,
+            pairs,
+            agreed,
+        })
+        .collect())
+}
+
+/// Label pairs between annotators of `task_id`: (criterion, answers per unit, label a, label b,
+/// pairs), summed over items (see migration 0009).
+pub async fn annotator_pairs(
+    pool: &PgPool,
+    task_id: i64,
+) -> Result<Vec<(String, i32, String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT criterion, answers, label_a, label_b, pairs FROM iaa_cells
+         WHERE task_id = $1 AND pairs <> 0",
+    )
+    .bind(task_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Items with two or more standing answers, per criterion and label counts: (criterion, label →
+/// annotators who gave it, items). Items with the same counts are interchangeable for α, so
+/// these few rows are all its bootstrap needs.
+pub async fn annotator_unit_kinds(
+    pool: &PgPool,
+    task_id: i64,
+) -> Result<Vec<(String, sqlx::types::Json<BTreeMap<String, u64>>, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT criterion, counts, count(*) FROM iaa_units WHERE task_id = $1
+         GROUP BY criterion, counts ORDER BY criterion, counts::text",
+    )
+    .bind(task_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Candidate judges tried on `task_id` (`cojudge judge eval`), newest first.
+pub async fn evaluations(
+    pool: &PgPool,
+    task_id: i64,
+) -> Result<Vec<EvaluationSummary>, sqlx::Error> {
+    let rows: Vec<EvaluationRow> = sqlx::query_as(
+        "SELECT e.id, e.judge_config_id, c.model, c.mode, c.confidence_method, c.prompt_version,
+                e.items, e.errors, e.started_at, e.promoted_at
+         FROM judge_evaluations e JOIN judge_configs c ON c.id = e.judge_config_id
+         WHERE e.task_id = $1 ORDER BY e.id DESC LIMIT 50",
+    )
+    .bind(task_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(EvaluationRow::into_summary).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct EvaluationRow {
+    id: i64,
+    judge_config_id: i64,
+    model: String,
+    mode: String,
+    confidence_method: String,
+    prompt_version: String,
+    items: i32,
+    errors: i32,
+    started_at: chrono::DateTime<chrono::Utc>,
+    promoted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl EvaluationRow {
+    fn into_summary(self) -> EvaluationSummary {
+        EvaluationSummary {
+            id: self.id,
+            judge_config: self.judge_config_id,
+            model: self.model,
+            mode: self.mode,
+            confidence_method: self.confidence_method,
+            prompt_version: self.prompt_version,
+            items: self.items,
+            errors: self.errors,
+            started_at: self.started_at,
+            promoted_at: self.promoted_at,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Candidate-judge evaluations (`cojudge judge eval`): a run's record in `judge_evaluations`,
+//! and the reviewed items a candidate is tried on. The candidate's judgments are recorded by
+//! `judge_queue::record_evaluation`.
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// A new evaluation run, before any item is judged.
+#[derive(Debug, Clone)]
+pub struct NewEvaluation<'a> {
+    pub task_id: i64,
+    pub judge_config_id: i64,
+    /// The task's current judge configuration, if it ever judged.
+    pub baseline_config_id: Option<i64>,
+    /// The candidate's judge settings and prompt overrides, as promoting it would write them.
+    pub judge: &'a Value,
+    pub prompts: &'a Value,
+    pub rubric_version: i32,
+}
+
+/// Records the start of a run; returns its id.
+pub async fn start(pool: &PgPool, run: &NewEvaluation<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO judge_evaluations (task_id, judge_config_id, baseline_config_id, judge, prompts, rubric_version)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(run.task_id)
+    .bind(run.judge_config_id)
+    .bind(run.baseline_config_id)
+    .bind(run.judge)
+    .bind(run.prompts)
+    .bind(run.rubric_version)
+    .fetch_one(pool)
+    .await
+}
+
+/// Records the end of run `id`: items judged and how many of them failed.
+pub async fn finish(pool: &PgPool, id: i64, items: i32, errors: i32) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE judge_evaluations SET items = $2, errors = $3, finished_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(items)
+    .bind(errors)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// An item a candidate is tried on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewedItem {
+    pub id: i64,
+    pub context: Value,
+    pub output: Value,
+}
+
+/// Up to `limit` audit and golden items of the task with a final human verdict that `config`
+/// has not judged, oldest first.
+pub async fn unjudged_reviewed_items(
+    pool: &PgPool,
+    task_id: i64,
+    config: i64,
+    limit: i64,
+) -> Result<Vec<ReviewedItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id, i.context, i.output
+         FROM items i
+         JOIN verdicts v ON v.item_id = i.id AND v.provenance IN ('human', 'adjudicated')
+         LEFT JOIN LATERAL (SELECT r.reason FROM routing_decisions r
+                            WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
+         WHERE i.task_id = $1
+           AND (i.golden IS NOT NULL OR d.reason IN ('audit', 'golden'))
+           AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.judge_config_id = $2)
+         ORDER BY i.id
+         LIMIT $3",
+    )
+    .bind(task_id)
+    .bind(config)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,76 @@
+//! The `sessions` table behind the session store (`services::session_store`): one row per
+//! session, its data as JSON and the signed-in person's id in a column of its own.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// A session's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow<'a> {
+    pub id: &'a str,
+    pub user_id: Option<i64>,
+    pub data: &'a Value,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What writing a row whose id is taken does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnTakenId {
+    /// Writes nothing (a new session must draw another id).
+    Skip,
+    /// Replaces the row (saving a session).
+    Replace,
+}
+
+/// Writes `row`; returns the rows written (0 when the id was taken and `on_taken` skips).
+pub async fn write(
+    pool: &PgPool,
+    row: &SessionRow<'_>,
+    on_taken: OnTakenId,
+) -> Result<u64, sqlx::Error> {
+    let statement = match on_taken {
+        OnTakenId::Skip => {
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING"
+        }
+        OnTakenId::Replace => {
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
+                                            expires_at = excluded.expires_at"
+        }
+    };
+    let written = sqlx::query(statement)
+        .bind(row.id)
+        .bind(row.user_id)
+        .bind(row.data)
+        .bind(row.expires_at)
+        .execute(pool)
+        .await?;
+    Ok(written.rows_affected())
+}
+
+/// The data and expiry of session `id`, unless it is missing or expired.
+pub async fn load(pool: &PgPool, id: &str) -> Result<Option<(Value, DateTime<Utc>)>, sqlx::Error> {
+    sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > now()")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Deletes session `id`.
+pub async fn delete(pool: &PgPool, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes sessions past their expiry; returns how many.
+pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE expires_at < now()")
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected())
+}

@@ -1,0 +1,155 @@
+//! Accounts.
+
+use crate::domain::{Email, Role};
+use crate::views::auth::CurrentUser;
+use crate::views::users::UserSummary;
+use sqlx::{PgExecutor, PgPool};
+
+/// What signing in needs to know about an account.
+pub struct Credentials {
+    pub user_id: i64,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// The e-mail address is already taken.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("an account with e-mail {0} already exists")]
+    EmailTaken(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+fn parse_role(raw: &str) -> Result<Role, sqlx::Error> {
+    raw.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Creates an account and returns its id.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<i64, InsertUserError> {
+    let result = sqlx::query_scalar!(
+        r#"INSERT INTO users (email, display_name, role, password_hash)
+           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        email.as_str(),
+        display_name,
+        role.as_str(),
+        password_hash,
+    )
+    .fetch_one(db)
+    .await;
+    match result {
+        Ok(id) => Ok(id),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
+            Err(InsertUserError::EmailTaken(email.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The stored credentials for `email`, if the account exists.
+pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as!(
+        Credentials,
+        r#"SELECT id AS user_id, password_hash, disabled_at IS NOT NULL AS "disabled!"
+           FROM users WHERE email = $1"#,
+        email.as_str(),
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Where a valid sign-in is read, as `FROM … WHERE …` text: session `s`, not expired, of the
+/// active account `u`. Callers append `AND s.id = $n`. The one definition of a valid sign-in, for
+/// [`find_by_session`] and for statements that check the session themselves (the review claim
+/// and submission), so they cannot drift apart.
+pub const SESSION_ACCOUNT: &str = "sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.expires_at > now() AND u.disabled_at IS NULL";
+
+/// The active account signed in with session `session_id`, if the session has not expired.
+pub async fn find_by_session(
+    pool: &PgPool,
+    session_id: &str,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<AccountRow> = sqlx::query_as(&format!(
+        "SELECT u.id, u.email, u.display_name, u.role FROM {SESSION_ACCOUNT} AND s.id = $1"
+    ))
+    .bind(session_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(current_user).transpose()
+}
+
+/// An account as [`CurrentUser`] is read: id, e-mail, display name, role.
+type AccountRow = (i64, String, String, String);
+
+fn current_user((id, email, display_name, role): AccountRow) -> Result<CurrentUser, sqlx::Error> {
+    Ok(CurrentUser {
+        id,
+        email,
+        display_name,
+        role: parse_role(&role)?,
+    })
+}
+
+/// The account `user_id`, unless it does not exist or is disabled.
+pub async fn find_active(pool: &PgPool, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<AccountRow> = sqlx::query_as(
+        "SELECT id, email, display_name, role FROM users WHERE id = $1 AND disabled_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(current_user).transpose()
+}
+
+/// Every account, for the admin's user list.
+pub async fn list(pool: &PgPool) -> Result<Vec<UserSummary>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, email, display_name, role, created_at AS "created_at: chrono::DateTime<chrono::Utc>",
+                  disabled_at IS NOT NULL AS "disabled!"
+           FROM users ORDER BY role, email"#
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(UserSummary {
+                id: r.id,
+                email: r.email,
+                display_name: r.display_name,
+                role: parse_role(&r.role)?,
+                created_at: r.created_at,
+                disabled: r.disabled,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the password hash of `email`; false when there is no such account.
+pub async fn set_password_hash(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        "UPDATE users SET password_hash = $2 WHERE email = $1",
+        email.as_str(),
+        password_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// How many accounts exist.
+pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
+        .fetch_one(pool)
+        .await
+}
