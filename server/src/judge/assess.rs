@@ -6,12 +6,14 @@
 //!   once (RecGPT-V2's agent-as-a-judge), then merged.
 //! - `logprobs`: one call per group at temperature 0; `self_consistency`: `samples` calls at
 //!   temperature 0.7, majority label per criterion.
-//! - An answer that cannot be read is asked for again, up to `output_retries` more times.
+//! - An answer that cannot be read is asked for again, as many times as the
+//!   [`RetrySchedule`] allows (`output_retries` more).
 
 use super::answer::{self, CriterionAnswer};
 use super::client::{CallError, ChatCall, LlmClient};
 use super::confidence;
 use super::prompt;
+use super::retry::RetrySchedule;
 use app::domain::{ConfidenceMethod, Criterion, JudgeMode, TaskDefinition, Verdict};
 use futures_util::future::join_all;
 use serde_json::Value;
@@ -69,7 +71,8 @@ pub enum AssessError {
 pub struct Assessor {
     pub client: LlmClient,
     pub model: String,
-    pub output_retries: u32,
+    /// Asked how many calls an unreadable answer gets.
+    pub retries: RetrySchedule,
 }
 
 impl Assessor {
@@ -80,11 +83,12 @@ impl Assessor {
             return Ok(None);
         };
         let limiter = std::sync::Arc::new(super::rate_limit::RateLimiter::new(settings.limits));
-        let http = super::http::ResilientHttp::new(settings.timeout, settings.retry, limiter)?;
+        let retries = RetrySchedule::from(settings);
+        let http = super::http::ResilientHttp::new(settings.timeout, retries.http, limiter)?;
         Ok(Some(Assessor {
             client: LlmClient::new(&endpoint.base_url, endpoint.api_key.as_ref(), http),
             model: settings.default_model.clone(),
-            output_retries: settings.output_retries,
+            retries,
         }))
     }
 
@@ -187,7 +191,7 @@ impl Assessor {
     ) -> Result<(BTreeMap<String, CriterionJudgment>, Usage), AssessError> {
         let mut usage = Usage::default();
         let mut last_error = String::new();
-        for _ in 0..=self.output_retries {
+        for _ in 0..self.retries.output_tries() {
             let reply = self.client.chat(call).await?;
             usage.add(reply.prompt_tokens, reply.completion_tokens, reply.attempts);
             match answer::parse(task, group, &reply.content) {
@@ -231,7 +235,7 @@ impl Assessor {
     ) -> Result<(BTreeMap<String, CriterionJudgment>, Usage), AssessError> {
         let mut usage = Usage::default();
         let mut last_error = String::new();
-        for _ in 0..=self.output_retries {
+        for _ in 0..self.retries.output_tries() {
             let replies = join_all((0..samples).map(|_| self.client.chat(call))).await;
             let mut readable = Vec::new();
             for reply in replies {

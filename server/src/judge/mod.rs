@@ -6,6 +6,8 @@
 //! - [`answer`]: the response JSON Schema and reading answers (strict JSON or JSON in text)
 //! - [`confidence`]: label probabilities from logprobs, self-consistency majorities
 //! - [`client`], [`http`], [`rate_limit`]: async-openai over a retrying, rate-limited transport
+//! - [`retry`]: the whole retry schedule (HTTP retries, item back-off, attempt limits,
+//!   unreadable-answer retries)
 //! - [`assess`]: one item's calls per judge mode and confidence method, aggregated
 //! - [`judgment`]: an assessment as a judgment row, and its judge configuration (the queue's
 //!   statements — leases, recording, back-off, failure — are `app::db::judge_queue`)
@@ -24,6 +26,7 @@ pub mod judgment;
 pub mod prompt;
 pub mod rate_limit;
 pub mod rerun;
+pub mod retry;
 pub mod settings;
 pub mod worker;
 

@@ -1,7 +1,9 @@
 //! The judge worker's settings, from `cojudge worker` / `cojudge serve` flags and environment.
+//! The retry ones (HTTP retries, attempts, back-off, unreadable-answer retries) become one
+//! [`RetrySchedule`](super::retry::RetrySchedule), which says what they mean.
 
-use super::http::RetryPolicy;
 use super::rate_limit::RateLimits;
+use super::retry::RetryPolicy;
 use clap::Args;
 use secrecy::SecretString;
 use std::time::Duration;

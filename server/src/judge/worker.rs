@@ -1,5 +1,6 @@
 //! The judge worker: claims queued items, judges up to `concurrency` of them at once, records
-//! each judgment with its routing decision, and keeps its leases alive with a heartbeat.
+//! each judgment with its routing decision, and keeps its leases alive with a heartbeat. An item
+//! whose call failed is put back with a back-off or given up on, as its [`RetrySchedule`] says.
 //!
 //! Any number of workers may run against one database. A worker sleeps on `LISTEN cojudge_items`
 //! (imports notify) with a short poll as a fallback for lapsed leases and back-offs. On shutdown
@@ -7,6 +8,7 @@
 
 use super::assess::{AssessError, Assessor};
 use super::judgment::{config_key, Outcome};
+use super::retry::{Next, RetrySchedule};
 use super::settings::WorkerSettings;
 use app::db::judge_queue::{self as queue, ClaimedItem, Provenance};
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
@@ -25,11 +27,6 @@ use uuid::Uuid;
 const IDLE_POLL: Duration = Duration::from_secs(2);
 /// Most items claimed in one statement.
 const CLAIM_BATCH: i64 = 64;
-/// Workers that may stop while judging one item (killed, crashed, lost) before it is given up
-/// on as a likely cause: a poison item must not take down every worker in turn.
-const MAX_ABANDONED: i32 = 10;
-/// The longest `Retry-After` an item's next attempt waits for.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What a worker did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,6 +52,8 @@ struct Context {
     /// never waits behind recordings for a connection.
     loop_pool: PgPool,
     settings: WorkerSettings,
+    /// When a failed item is tried again and when it is given up on.
+    schedule: RetrySchedule,
     worker: Uuid,
     assessor: Option<Assessor>,
     /// At most `concurrency` judge calls at once; closed at shutdown so waiting tasks give up.
@@ -86,6 +85,7 @@ pub async fn run(
         pool: pool.clone(),
         loop_pool,
         call_slots: Semaphore::new(settings.concurrency),
+        schedule: RetrySchedule::from(&settings),
         settings,
         worker,
         assessor,
@@ -258,17 +258,12 @@ fn count(
 }
 
 async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ended> {
-    let settings = &context.settings;
     let assessor = context
         .assessor
         .as_ref()
         .expect("items are claimed only with a judge");
-    if item.abandoned > MAX_ABANDONED {
-        let error = format!(
-            "gave up: {} workers stopped while judging this item",
-            item.abandoned
-        );
-        queue::fail(&context.pool, item.id, context.worker, &error).await?;
+    if let Some(why) = context.schedule.after_abandonments(item.abandoned) {
+        queue::fail(&context.pool, item.id, context.worker, &why.to_string()).await?;
         return Ok(Ended::Failed);
     }
     let task = task_judge(context, &item).await?;
@@ -311,18 +306,25 @@ async fn judge_item(context: &Context, item: ClaimedItem) -> anyhow::Result<Ende
         }
         Err(AssessError::Endpoint(error)) => {
             let message = error.to_string();
-            if item.attempts >= settings.max_attempts {
-                tracing::warn!(item = item.id, error = %message, "judging failed for good");
-                queue::fail(&context.pool, item.id, context.worker, &message).await?;
-                return Ok(Ended::Failed);
-            }
-            let backoff = settings.retry_delay * 2u32.pow((item.attempts - 1).clamp(0, 10) as u32);
-            // An endpoint that said when to come back is not asked sooner (up to an hour).
-            let asked = error.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER);
-            let delay = backoff.max(asked);
-            tracing::info!(item = item.id, error = %message, ?delay, "judging failed; trying again later");
-            queue::retry_later(&context.pool, item.id, context.worker, &message, delay).await?;
-            return Ok(Ended::RetryLater);
+            let next = context.schedule.after_endpoint_failure(
+                item.attempts,
+                error.retry_after(),
+                &mut rand::thread_rng(),
+            );
+            return match next {
+                // The endpoint's own error is recorded: it says more than "attempts exhausted".
+                Next::GiveUp(_) => {
+                    tracing::warn!(item = item.id, error = %message, "judging failed for good");
+                    queue::fail(&context.pool, item.id, context.worker, &message).await?;
+                    Ok(Ended::Failed)
+                }
+                Next::RetryLater(delay) => {
+                    tracing::info!(item = item.id, error = %message, ?delay, "judging failed; trying again later");
+                    queue::retry_later(&context.pool, item.id, context.worker, &message, delay)
+                        .await?;
+                    Ok(Ended::RetryLater)
+                }
+            };
         }
     };
     let routing = route(&judge_outcome, item.golden, draw, &task.definition.routing);
@@ -354,8 +356,8 @@ async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc
     let config = config_key(item.task_id, &definition, item.rubric_version, &model);
     let settings = serde_json::json!({
         "samples": definition.judge.samples,
-        "output_retries": context.settings.output_retries,
-        "endpoint_retries": context.settings.retry.max_retries,
+        "output_retries": context.schedule.output_retries,
+        "endpoint_retries": context.schedule.http.max_retries,
     });
     let judge_config_id = queue::judge_config(&context.pool, &config, &settings).await?;
     let task = Arc::new(TaskJudge {

@@ -1,8 +1,8 @@
 //! Shared set-up for the judge tests: items straight into the queue, worker settings pointing at
 //! a fake OpenAI-compatible server, and running workers until the queue is empty.
 
-use cojudge::judge::http::RetryPolicy;
 use cojudge::judge::rate_limit::RateLimits;
+use cojudge::judge::retry::RetryPolicy;
 use cojudge::judge::settings::Endpoint;
 use cojudge::judge::worker::{self, WorkerReport};
 use cojudge::judge::WorkerSettings;
