@@ -157,6 +157,21 @@ pub async fn definition_at(
         .transpose()
 }
 
+/// Rubric version `version` of task `task_id` (the judge worker's claimed version).
+pub async fn definition_of(
+    pool: &PgPool,
+    task_id: i64,
+    version: i32,
+) -> Result<TaskDefinition, sqlx::Error> {
+    let definition: serde_json::Value =
+        sqlx::query_scalar("SELECT definition FROM rubrics WHERE task_id = $1 AND version = $2")
+            .bind(task_id)
+            .bind(version)
+            .fetch_one(pool)
+            .await?;
+    serde_json::from_value(definition).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// One task as `cojudge task list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskListing {

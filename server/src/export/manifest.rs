@@ -6,7 +6,7 @@
 use super::columns::{Kind, Schema};
 use super::files::FileEntry;
 use super::rebalance::RebalanceReport;
-use super::source::Verdict;
+use app::db::export_source::Verdict;
 use app::domain::ExportSpec;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 //! streamed from one consistent database snapshot, with a manifest that makes every export
 //! reproducible byte for byte.
 //!
-//! - `source`: the SQL that selects and streams verdict rows (filters, `as_of`);
+//! - `app::db::export_source`: the SQL that selects and streams verdict rows (filters, `as_of`);
 //! - `shapes/`: one file per shape, turning verdict rows into rows of its columns;
 //! - `rebalance`, `split`: judge-sft's rebalancing and the train/validation split;
 //! - `columns`, `json_lines`, `csv_file`, `parquet_file`, `files`: the format-independent row
@@ -23,7 +23,6 @@ pub mod prompt;
 pub mod rebalance;
 pub mod run;
 pub mod shapes;
-pub mod source;
 pub mod split;
 
 pub use manifest::Manifest;

@@ -9,7 +9,7 @@
 //!   for an item depends only on the seed and the item's id, so the same seed keeps the same
 //!   items whatever order they are read in.
 
-use super::source::LabelledItem;
+use app::db::export_source::LabelledItem;
 use app::domain::Rebalance;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

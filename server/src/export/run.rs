@@ -9,11 +9,12 @@ use super::manifest::{column_entries, DistributionCounter, LabelDistribution, Ma
 use super::prompt::generator_system;
 use super::rebalance::{rebalance, RebalanceReport};
 use super::shapes::{self, Grouped, Output, Shape};
-use super::source::{Extras, Selection, Verdict};
+use app::db::export_source::{self, Extras, Selection, Verdict};
 use app::domain::{ExportShape, ExportSpec, TaskDefinition, EXPORT_SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
+use sqlx::FromRow;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,23 +71,13 @@ impl TaskRubrics {
 }
 
 async fn load_task(tx: &mut Transaction<'_, Postgres>, name: &str) -> anyhow::Result<TaskRubrics> {
-    let task: Option<(i64, i32)> =
-        sqlx::query_as("SELECT id, current_rubric FROM tasks WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (id, current_version) =
-        task.ok_or_else(|| anyhow::anyhow!("there is no task named `{name}`"))?;
-    let rows: Vec<(i32, sqlx::types::Json<TaskDefinition>)> = sqlx::query_as(
-        "SELECT version, definition FROM rubrics WHERE task_id = $1 ORDER BY version",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let task = export_source::task_versions(tx, name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("there is no task named `{name}`"))?;
     Ok(TaskRubrics {
-        id,
-        current_version,
-        rubrics: rows.into_iter().map(|(v, d)| (v, d.0)).collect(),
+        id: task.id,
+        current_version: task.current_version,
+        rubrics: task.versions.into_iter().collect(),
     })
 }
 
@@ -158,10 +149,7 @@ pub async fn run(
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::bail!("the export is not valid: {}", problems.join("; "));
     }
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = export_source::snapshot(pool).await?;
     let task = load_task(&mut tx, &spec.task).await?;
     let mut selection = Selection {
         task_id: task.id,

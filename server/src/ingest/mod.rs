@@ -2,7 +2,8 @@
 //! `cojudge import` and `POST /api/v1/items`.
 //!
 //! The pipeline streams: a blocking reader thread parses and validates each line against the
-//! task (record → rules → staged row) and hands batches of COPY-encoded rows to the async writer.
+//! task (record → rules → staged row) and hands batches of COPY-encoded rows to the async writer
+//! (`app::db::import_writer`).
 //! A batch of new items is copied straight into `items` (under a savepoint); a batch where
 //! some items exist already, or that carries offline judgments, is copied into a temporary table
 //! and merged into `items` (and `judgments`, `routing_decisions` and `verdicts`). Each line is
@@ -27,7 +28,6 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod staged;
-pub mod writer;
 
 pub use pipeline::{import, ImportOptions, InvalidLinePolicy};
 pub use report::{ImportReport, LineError};

@@ -6,11 +6,6 @@ use app::domain::Route;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
-/// The staging table's columns, in COPY order. `writer.rs` creates the table with these.
-pub const STAGING_COLUMNS: &str = "seq, external_id, context, output, generator_model, generator_version, batch, golden, meta, \
-     content_hash, state, judge_model, prompt_version, judgment_criteria, qualified, grade, confidence, \
-     route, reason, threshold, audit_draw, annotations_required";
-
 /// The item state a new item starts in.
 pub fn initial_state(item: &CheckedItem) -> &'static str {
     match item.judgment.as_ref().map(|j| j.routing.route) {
@@ -19,11 +14,6 @@ pub fn initial_state(item: &CheckedItem) -> &'static str {
         Some(Route::Auto) => "done",
     }
 }
-
-/// The `items` columns a row can be copied into directly, in COPY order: the staging columns
-/// from `external_id` to `state`, after the task id.
-pub const ITEM_COLUMNS: &str =
-    "task_id, external_id, context, output, generator_model, generator_version, batch, golden, meta, content_hash, state";
 
 /// Encodes checked items as COPY text rows, reusing its buffers line after line.
 #[derive(Default)]
@@ -34,9 +24,10 @@ pub struct RowEncoder {
 }
 
 impl RowEncoder {
-    /// Appends `item` as one row of [`STAGING_COLUMNS`] to `staging` and as one row of
-    /// [`ITEM_COLUMNS`] for `task_id` to `direct` (each ending in a newline); returns the
-    /// content hash.
+    /// Appends `item` as one row of the staging columns to `staging` and as one row of the
+    /// `items` columns for `task_id` to `direct` (each ending in a newline), in the order
+    /// `app::db::import_writer::{STAGING_COLUMNS, ITEM_COLUMNS}` name them; returns the content
+    /// hash.
     pub fn encode(
         &mut self,
         item: &CheckedItem,
@@ -171,6 +162,7 @@ fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::db::import_writer::{ITEM_COLUMNS, STAGING_COLUMNS};
 
     #[test]
     fn backslashes_tabs_and_newlines_are_escaped() {

@@ -341,13 +341,8 @@ async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc
     if let Some(task) = tasks.get(&key) {
         return Ok(task.clone());
     }
-    let definition: serde_json::Value =
-        sqlx::query_scalar("SELECT definition FROM rubrics WHERE task_id = $1 AND version = $2")
-            .bind(item.task_id)
-            .bind(item.rubric_version)
-            .fetch_one(&context.pool)
-            .await?;
-    let definition: TaskDefinition = serde_json::from_value(definition)?;
+    let definition =
+        app::db::tasks::definition_of(&context.pool, item.task_id, item.rubric_version).await?;
     let model = definition
         .judge
         .model

@@ -6,8 +6,8 @@
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Message, Schema};
 use crate::export::json_lines::write_string;
-use crate::export::source::Verdict;
 use crate::judge::prompt;
+use app::db::export_source::Verdict;
 use app::domain::{Criterion, JudgeMode, TaskDefinition};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 use super::{best_first, ContextShape, Output};
 use crate::export::columns::{column, Cell, Kind, RankedOutput, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::VerdictRow;
+use app::db::export_source::VerdictRow;
 
 pub struct Listwise {
     schema: Schema,

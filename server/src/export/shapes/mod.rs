@@ -11,8 +11,8 @@ pub mod verdicts;
 use super::columns::Schema;
 use super::files::FileSet;
 use super::manifest::DistributionCounter;
-use super::source::{Verdict, VerdictRow};
 use super::split;
+use app::db::export_source::{Verdict, VerdictRow};
 
 /// Where a shape writes.
 pub struct Output {

@@ -5,7 +5,7 @@
 use super::{best_first, ContextShape, Output};
 use crate::export::columns::{column, Cell, Kind, Message, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::VerdictRow;
+use app::db::export_source::VerdictRow;
 
 pub struct Preference {
     schema: Schema,

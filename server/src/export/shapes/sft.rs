@@ -4,7 +4,7 @@
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Message, Schema};
 use crate::export::prompt::generator_input;
-use crate::export::source::Verdict;
+use app::db::export_source::Verdict;
 
 pub struct Sft {
     schema: Schema,

@@ -4,7 +4,7 @@
 
 use super::{Output, Shape};
 use crate::export::columns::{column, nullable, Cell, Kind, Schema};
-use crate::export::source::Verdict;
+use app::db::export_source::Verdict;
 
 pub struct Verdicts {
     schema: Schema,

@@ -1,12 +1,23 @@
-//! The database side of an import: one transaction, batches copied into a temporary table and
-//! merged into `items` (plus judgments, routing decisions and verdicts for items judged
-//! offline). The SQL uses temporary tables, so it is checked at run time, by the tests.
+//! The database side of an import (`server/src/ingest` reads, checks and encodes the rows): one
+//! transaction, batches copied into a temporary table and merged into `items` (plus judgments,
+//! routing decisions and verdicts for items judged offline). The SQL uses temporary tables, so
+//! it is checked at run time, by the tests.
 //! (`sqlx::query`, not `raw_sql`: rustc cannot prove `raw_sql`'s generic future `Send` inside
 //! the HTTP handler.)
 
-use super::staged::{ITEM_COLUMNS, STAGING_COLUMNS};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::sync::Arc;
+
+/// The staging table's columns, in COPY order. [`Writer::begin`] creates the table with these; the
+/// import's row encoder writes rows in this order.
+pub const STAGING_COLUMNS: &str = "seq, external_id, context, output, generator_model, generator_version, batch, golden, meta, \
+     content_hash, state, judge_model, prompt_version, judgment_criteria, qualified, grade, confidence, \
+     route, reason, threshold, audit_draw, annotations_required";
+
+/// The `items` columns a row can be copied into directly, in COPY order: the staging columns
+/// from `external_id` to `state`, after the task id.
+pub const ITEM_COLUMNS: &str =
+    "task_id, external_id, context, output, generator_model, generator_version, batch, golden, meta, content_hash, state";
 
 /// The advisory-lock class that serialises imports of one task.
 const IMPORT_LOCK_CLASS: i32 = 0x636a_696d; // "cjim"
@@ -15,7 +26,7 @@ const IMPORT_LOCK_CLASS: i32 = 0x636a_696d; // "cjim"
 #[derive(Debug, Default)]
 pub struct StagedBatch {
     pub rows: Vec<u8>,
-    /// The same rows as `items` rows ([`super::staged::ITEM_COLUMNS`]), for the direct path.
+    /// The same rows as `items` rows ([`ITEM_COLUMNS`]), for the direct path.
     pub direct_rows: Vec<u8>,
     /// Rows in `rows`.
     pub count: u64,
@@ -339,13 +350,13 @@ impl Writer {
     /// Records the import in the audit log, wakes waiting judge workers, and commits.
     pub async fn commit(
         mut self,
-        actor: app::db::audit::Actor,
+        actor: crate::db::audit::Actor,
         details: serde_json::Value,
         wake_judges: bool,
     ) -> Result<(), sqlx::Error> {
-        app::db::audit::record(
+        crate::db::audit::record(
             &mut self.tx,
-            app::db::audit::Entry {
+            crate::db::audit::Entry {
                 actor,
                 action: "items.imported",
                 target_type: "task",

@@ -2,14 +2,14 @@
 //! that routed them (confidence, model, prompt version) and their human annotation count,
 //! filtered by the spec and bounded by `as_of`, so later verdicts never change a snapshot.
 //!
-//! Every statement runs in the export's one `REPEATABLE READ` transaction: counting, selecting
-//! and streaming all see the same database state.
+//! Every statement runs in the export's one `REPEATABLE READ` transaction ([`snapshot`]):
+//! loading the rubrics, counting, selecting and streaming all see the same database state.
 
-use app::domain::{ExportFilters, ProvenanceFilter};
+use crate::domain::{ExportFilters, ProvenanceFilter, TaskDefinition};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{FromRow, PgPool, Postgres, Row, Transaction};
 
 /// One final verdict with its item, as every shape starts from it, borrowed from the row the
 /// database sent (no copy of the context and output).
@@ -42,9 +42,10 @@ pub struct Verdict<'r> {
     pub rationale: Option<&'r str>,
 }
 
-impl<'r> Verdict<'r> {
-    /// Reads a row of [`Selection::verdict_sql`] by position (its column order).
-    pub fn from_row(row: &'r PgRow) -> sqlx::Result<Verdict<'r>> {
+/// Reads a row of [`Selection::verdict_sql`] by position (its column order), borrowing its text:
+/// the export's hot loop, where looking each column up by name cost measurable client CPU.
+impl<'r> FromRow<'r, PgRow> for Verdict<'r> {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Verdict<'r>> {
         Ok(Verdict {
             item_id: row.try_get(0)?,
             external_id: row.try_get(1)?,
@@ -68,7 +69,9 @@ impl<'r> Verdict<'r> {
             rationale: row.try_get(19)?,
         })
     }
+}
 
+impl<'r> Verdict<'r> {
     /// An owned copy, for shapes that keep a context's rows until the context is complete.
     pub fn to_owned_row(&self) -> VerdictRow {
         let owned = |text: Option<&str>| text.map(String::from);
@@ -327,4 +330,49 @@ impl Selection<'_> {
     pub fn verdicts<'q>(&'q self, sql: &'q str) -> Query<'q, Postgres, PgArguments> {
         bind_selection!(self, sqlx::query(sql), self.filters.since)
     }
+}
+
+/// Begins the export's one transaction: `REPEATABLE READ, READ ONLY`, so every statement in it
+/// sees the same database state.
+pub async fn snapshot(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// A task's every rubric version, as the export reads it.
+#[derive(Debug, Clone)]
+pub struct TaskVersions {
+    pub id: i64,
+    pub current_version: i32,
+    /// version → definition, oldest first.
+    pub versions: Vec<(i32, TaskDefinition)>,
+}
+
+/// Task `name` with all its rubric versions; `None` when there is no such task.
+pub async fn task_versions(
+    tx: &mut Transaction<'_, Postgres>,
+    name: &str,
+) -> sqlx::Result<Option<TaskVersions>> {
+    let task: Option<(i64, i32)> =
+        sqlx::query_as("SELECT id, current_rubric FROM tasks WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((id, current_version)) = task else {
+        return Ok(None);
+    };
+    let rows: Vec<(i32, sqlx::types::Json<TaskDefinition>)> = sqlx::query_as(
+        "SELECT version, definition FROM rubrics WHERE task_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(Some(TaskVersions {
+        id,
+        current_version,
+        versions: rows.into_iter().map(|(v, d)| (v, d.0)).collect(),
+    }))
 }
