@@ -485,11 +485,7 @@ async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
     items.extend((0..5).map(|_| reviewed("pass", 0.9, "pass", "audit")));
     seed(&app.pool, config, admin, &items).await;
 
-    let reviewer = app.client();
-    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
-        .await;
-    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
-        .await;
+    let reviewer = app.signed_in(Role::Reviewer).await.client;
     let notes: Value = app
         .call(&reviewer, "metrics/drift")
         .await
@@ -508,11 +504,7 @@ async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
     );
 
     // Annotators see no metrics, so no drift either.
-    let annotator = app.client();
-    app.add_user("ann@example.org", Role::Annotator, "annotator-password")
-        .await;
-    app.sign_in(&annotator, "ann@example.org", "annotator-password")
-        .await;
+    let annotator = app.signed_in(Role::Annotator).await.client;
     assert_eq!(app.call(&annotator, "metrics/drift").await.status(), 403);
 }
 
@@ -554,11 +546,7 @@ async fn admins_see_each_annotators_golden_accuracy_verdict_agreement_and_pairwi
         write_verdict(&app.pool, item, "pass", "human", people[0]).await;
     }
 
-    let admin = app.client();
-    app.add_user("admin@example.org", Role::Admin, "admin-password")
-        .await;
-    app.sign_in(&admin, "admin@example.org", "admin-password")
-        .await;
+    let admin = app.signed_in(Role::Admin).await.client;
     let figures: Value = app
         .call_form(&admin, "metrics/annotators", &[("task", "tag")])
         .await
@@ -585,11 +573,7 @@ async fn admins_see_each_annotators_golden_accuracy_verdict_agreement_and_pairwi
     assert_eq!(pairs[0]["kappa"], 0.0);
 
     // Reviewers see the metrics page, but not this.
-    let reviewer = app.client();
-    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
-        .await;
-    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
-        .await;
+    let reviewer = app.signed_in(Role::Reviewer).await.client;
     let refused = app
         .call_form(&reviewer, "metrics/annotators", &[("task", "tag")])
         .await;

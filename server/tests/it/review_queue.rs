@@ -3,7 +3,7 @@
 //! verdict and disagreement goes to adjudication, leases lapse, late answers follow the rules,
 //! submissions are idempotent and skips return the item to others.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count, migrated_pool};
 use crate::judge_support::*;
 use crate::review_support::*;
 use app::db::review::{self, Submission};
@@ -90,11 +90,7 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
         ("human", true, ann)
     );
     assert_eq!(item_state(&pool, claim.item_id).await, "done");
-    let annotations: i64 = sqlx::query_scalar("SELECT count(*) FROM annotations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(annotations, 1);
+    assert_eq!(count(&pool, "annotations").await, 1);
 }
 
 #[tokio::test]
@@ -129,8 +125,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
             LEASE,
             &[]
         )
-        .await
-        .unwrap(),
+        .await,
         None,
         "the same person never gets the item's second slot"
     );
@@ -156,7 +151,6 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         &[],
     )
     .await
-    .unwrap()
     .unwrap();
     assert_eq!(second.item_id, first.item_id);
     assert_eq!(
