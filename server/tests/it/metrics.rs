@@ -417,7 +417,7 @@ async fn the_metrics_api_answers_tokens_and_says_what_is_wrong() {
 
 #[tokio::test]
 async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers() {
-    use crate::review_support::{answer_as, items_for_humans};
+    use crate::review_support::{answer_as, claim_as, items_for_humans};
     use app::db::review::{self};
     use app::domain::agreement::{CoincidenceMatrix, MeasurementLevel};
     let (pool, _) = migrated_pool().await;
@@ -429,9 +429,8 @@ async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers(
     let mut last_answer = None;
     for labels in plan {
         for (person, label) in people.iter().zip(labels) {
-            let slot = review::claim(&pool, task, *person, ReviewPurpose::Annotate, lease, &[])
+            let slot = claim_as(&pool, task, *person, ReviewPurpose::Annotate, lease, &[])
                 .await
-                .unwrap()
                 .unwrap();
             let answer = answer_as(slot.slot_id, *person, ReviewPurpose::Annotate, label);
             review::submit(&pool, &answer).await.unwrap();
