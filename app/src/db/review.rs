@@ -13,38 +13,14 @@ use super::users::SESSION_ACCOUNT;
 use crate::domain::ReviewPurpose;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::{PgPool, Postgres};
 use std::time::Duration;
 
-/// A slot leased to one person.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Claim {
-    pub slot_id: i64,
-    pub item_id: i64,
-    pub lease_expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Which task a claim is for: by id (internal callers) or by name (the page), so the page's
-/// claim needs no separate lookup.
-#[derive(Debug, Clone, Copy)]
-pub enum TaskRef<'a> {
-    Id(i64),
-    Name(&'a str),
-}
-
-impl TaskRef<'_> {
-    /// The `task` CTE the claim statement reads the task's id from; `$2` is the id or name. It
-    /// is empty when `me` is, so nothing is claimed for nobody.
-    fn cte(self) -> &'static str {
-        match self {
-            TaskRef::Id(_) => "task AS (SELECT $2::bigint AS id WHERE EXISTS (SELECT 1 FROM me))",
-            TaskRef::Name(_) => {
-                "task AS (SELECT id FROM tasks
-                          WHERE name = $2::text AND archived_at IS NULL AND EXISTS (SELECT 1 FROM me))"
-            }
-        }
-    }
-}
+/// The `task` CTE the claim statement reads the task's id from: `$2` is the task's name, so the
+/// page's claim needs no separate lookup. It is empty when `me` is, so nothing is claimed for
+/// nobody.
+const TASK_CTE: &str = "task AS (SELECT id FROM tasks
+                          WHERE name = $2::text AND archived_at IS NULL AND EXISTS (SELECT 1 FROM me))";
 
 /// Who claims or answers: a known person (internal callers), or whoever is signed in with
 /// session `id` if their account is active and has one of `roles`. The page's claims and answers
@@ -157,7 +133,8 @@ const CLAIM_CTES: &str = "
 /// One claim: who, which queue, how long, and which held slots not to hand back.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRequest<'a> {
-    pub task: TaskRef<'a>,
+    /// The task's name.
+    pub task: &'a str,
     pub claimant: Claimant<'a>,
     pub purpose: ReviewPurpose,
     pub lease: Duration,
@@ -165,13 +142,12 @@ pub struct ClaimRequest<'a> {
 }
 
 /// The claim statement `WITH me, task, CLAIM_CTES <select>` for `request`: `$1` is the claimant
-/// (user id or session id), `$2` the task (id or name), `$3` the purpose, `$4` the lease in
-/// seconds, `$5` the slot ids not to hand back, and for a session, `$6` the roles allowed.
+/// (user id or session id), `$2` the task's name, `$3` the purpose, `$4` the lease in seconds,
+/// `$5` the slot ids not to hand back, and for a session, `$6` the roles allowed.
 pub fn claim_statement(request: &ClaimRequest<'_>, select: &str) -> String {
     format!(
-        "WITH {}, {}, {CLAIM_CTES} {select}",
-        request.claimant.me_cte(1, 6),
-        request.task.cte()
+        "WITH {}, {TASK_CTE}, {CLAIM_CTES} {select}",
+        request.claimant.me_cte(1, 6)
     )
 }
 
@@ -192,11 +168,8 @@ pub(crate) async fn run_claim(
             Claimant::User(id) => query.bind(id),
             Claimant::Session { id, .. } => query.bind(id),
         };
-        let query = match request.task {
-            TaskRef::Id(id) => query.bind(id),
-            TaskRef::Name(name) => query.bind(name),
-        };
         let query = query
+            .bind(request.task)
             .bind(request.purpose.as_str())
             .bind(request.lease.as_secs_f64())
             .bind(request.exclude);
@@ -211,36 +184,6 @@ pub(crate) async fn run_claim(
             other => return other,
         }
     }
-}
-
-/// Leases the next open slot of `task_id` to `user_id`, or renews one they already hold that is
-/// not in `exclude`. `None` when nothing is left for them.
-pub async fn claim(
-    pool: &PgPool,
-    task_id: i64,
-    user_id: i64,
-    purpose: ReviewPurpose,
-    lease: Duration,
-    exclude: &[i64],
-) -> Result<Option<Claim>, sqlx::Error> {
-    let request = ClaimRequest {
-        task: TaskRef::Id(task_id),
-        claimant: Claimant::User(user_id),
-        purpose,
-        lease,
-        exclude,
-    };
-    let row = run_claim(
-        pool,
-        request,
-        "SELECT id, item_id, lease_expires_at FROM slot",
-    )
-    .await?;
-    Ok(row.map(|row| Claim {
-        slot_id: row.get("id"),
-        item_id: row.get("item_id"),
-        lease_expires_at: row.get("lease_expires_at"),
-    }))
 }
 
 /// Extends the leases the person still holds among `slot_ids`; returns those renewed.

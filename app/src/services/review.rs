@@ -41,7 +41,7 @@ pub async fn claim_card(
     holding: &[i64],
 ) -> Result<Option<ReviewCard>, ServiceError> {
     let request = review::ClaimRequest {
-        task: review::TaskRef::Name(task),
+        task,
         claimant,
         purpose,
         lease: state.review.lease,

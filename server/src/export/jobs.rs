@@ -72,6 +72,19 @@ pub async fn run_jobs(
     Ok(())
 }
 
+/// Claims and runs jobs one after another until none is claimable (waiting, or with a lapsed
+/// lease); returns how many it ran. It neither listens nor sleeps, so tests drain the queue
+/// deterministically.
+pub async fn run_until_empty(pool: &PgPool, root: &Path) -> anyhow::Result<usize> {
+    let owner = Uuid::new_v4();
+    let mut ran = 0;
+    while let Some(job) = exports::claim(pool, owner, LEASE).await? {
+        run_job(pool, root, owner, job).await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
 async fn run_job(pool: &PgPool, root: &Path, owner: Uuid, job: ClaimedJob) -> anyhow::Result<()> {
     if job.attempts > MAX_ATTEMPTS {
         let message = format!("gave up after {MAX_ATTEMPTS} attempts that did not finish");

@@ -1,6 +1,6 @@
 //! Signing in and out, session rotation, and role checks on server functions.
 
-use crate::harness::{session_cookie, spawn_app};
+use crate::harness::{count, count_where, session_cookie, spawn_app};
 use app::domain::Role;
 
 #[tokio::test]
@@ -127,11 +127,7 @@ async fn the_session_id_is_replaced_at_sign_in_and_the_old_one_stops_working() {
 #[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
-    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
-        .await;
-    let client = app.client();
-    app.sign_in(&client, "ann@example.org", "ann-password-1")
-        .await;
+    let client = app.signed_in(Role::Annotator).await.client;
 
     let response = app.call(&client, "auth/logout").await;
 
@@ -143,37 +139,25 @@ async fn signing_out_ends_the_session() {
         .await
         .unwrap();
     assert!(me.is_null());
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let sessions = count(&app.pool, "sessions").await;
     assert_eq!(sessions, 0);
 }
 
 #[tokio::test]
 async fn only_admins_may_list_users_and_the_refusal_has_the_right_status() {
     let app = spawn_app().await;
-    for (email, role) in [
-        ("admin@example.org", Role::Admin),
-        ("ann@example.org", Role::Annotator),
-        ("tim@example.org", Role::Trainer),
-        ("rey@example.org", Role::Reviewer),
-    ] {
-        app.add_user(email, role, "a-long-password").await;
-    }
     assert_eq!(app.call(&app.client(), "users/list").await.status(), 401);
-    for (email, expected) in [
-        ("admin@example.org", 200),
-        ("ann@example.org", 403),
-        ("tim@example.org", 403),
-        ("rey@example.org", 403),
+    for (role, expected) in [
+        (Role::Admin, 200),
+        (Role::Annotator, 403),
+        (Role::Trainer, 403),
+        (Role::Reviewer, 403),
     ] {
-        let client = app.client();
-        app.sign_in(&client, email, "a-long-password").await;
+        let client = app.signed_in(role).await.client;
         assert_eq!(
             app.call(&client, "users/list").await.status(),
             expected,
-            "{email}"
+            "{role}"
         );
     }
 }
@@ -181,12 +165,11 @@ async fn only_admins_may_list_users_and_the_refusal_has_the_right_status() {
 #[tokio::test]
 async fn every_role_sees_the_task_summaries_with_counts_per_state() {
     let app = spawn_app().await;
-    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
-        .await;
-    let client = app.client();
-    assert_eq!(app.call(&client, "tasks/summaries").await.status(), 401);
-    app.sign_in(&client, "ann@example.org", "ann-password-1")
-        .await;
+    assert_eq!(
+        app.call(&app.client(), "tasks/summaries").await.status(),
+        401
+    );
+    let client = app.signed_in(Role::Annotator).await.client;
 
     let tasks: Vec<app::views::tasks::TaskSummary> = app
         .call(&client, "tasks/summaries")
@@ -242,11 +225,7 @@ async fn repeated_failed_sign_ins_are_throttled_per_address_on_every_process() {
         .sign_in(&client, "cy@example.org", "cy-password-1")
         .await;
     assert!(cy.status().is_redirection(), "{:?}", cy.text().await);
-    let left: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE email = 'cy@example.org'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let left = count_where(&app.pool, "login_failures", "email = 'cy@example.org'").await;
     assert_eq!(left, 0);
     // Once the failures are older than the window, the right password works again.
     sqlx::query("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")

@@ -10,7 +10,7 @@
 //! their role; annotators and reviewers, who cannot hold tokens, call it with their session
 //! cookie, which the API must ignore.
 
-use crate::harness::{spawn_app, TestApp};
+use crate::harness::{self, spawn_app, TestApp};
 use app::domain::Role;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
@@ -294,6 +294,8 @@ fn served_routes() -> BTreeSet<String> {
 struct Caller {
     who: Who,
     client: Client,
+    /// The signed-in account's e-mail address (none for the anonymous visitor).
+    email: Option<String>,
     token: Option<String>,
 }
 
@@ -303,6 +305,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
     let mut callers = vec![Caller {
         who: Who::Anonymous,
         client: app.client(),
+        email: None,
         token: None,
     }];
     for (who, role) in [
@@ -311,20 +314,18 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         (Who::Trainer, Role::Trainer),
         (Who::Admin, Role::Admin),
     ] {
-        let email = format!("matrix-{}@example.org", role.as_str());
-        app.add_user(&email, role, PASSWORD).await;
-        let client = app.client();
-        assert!(app
-            .sign_in(&client, &email, PASSWORD)
-            .await
-            .status()
-            .is_redirection());
+        let signed_in = app.signed_in(role).await;
         let token = if matches!(role, Role::Trainer | Role::Admin) {
             Some(app.api_token(&format!("matrix {role}"), role).await)
         } else {
             None
         };
-        callers.push(Caller { who, client, token });
+        callers.push(Caller {
+            who,
+            client: signed_in.client,
+            email: Some(signed_in.email),
+            token,
+        });
     }
     callers
 }
@@ -332,11 +333,9 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
 /// A client with a session of its own for `caller` (signed in anew, or anonymous).
 async fn own_session(app: &TestApp, caller: &Caller) -> Client {
     let client = app.client();
-    if caller.who != Who::Anonymous {
-        let role = format!("{:?}", caller.who).to_lowercase();
-        let email = format!("matrix-{role}@example.org");
+    if let Some(email) = &caller.email {
         assert!(app
-            .sign_in(&client, &email, PASSWORD)
+            .sign_in(&client, email, harness::PASSWORD)
             .await
             .status()
             .is_redirection());

@@ -8,11 +8,7 @@ use app::domain::Role;
 #[tokio::test]
 async fn server_functions_answer_4xx_to_bodies_they_cannot_read() {
     let app = spawn_app().await;
-    app.add_user("bad-admin@example.org", Role::Admin, "a long password 3")
-        .await;
-    let client = app.client();
-    app.sign_in(&client, "bad-admin@example.org", "a long password 3")
-        .await;
+    let client = app.signed_in(Role::Admin).await.client;
     let post_json = |body: Vec<u8>| {
         client
             .post(format!("{}/api/operations/task", app.address))

@@ -1,6 +1,6 @@
 //! The `cojudge` binary, run as a user would: accounts from the command line.
 
-use crate::harness::{cojudge_with_input, migrated_pool};
+use crate::harness::{cojudge_with_input, count_where, migrated_pool};
 
 #[tokio::test]
 async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() {
@@ -35,11 +35,7 @@ async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() 
     assert!(
         app::services::password::verify("a-long-password".into(), Some(stored.password_hash)).await
     );
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'user.created'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited = count_where(&pool, "audit_log", "action = 'user.created'").await;
     assert_eq!(audited, 1);
 }
 

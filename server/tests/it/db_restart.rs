@@ -4,7 +4,7 @@
 //! acknowledged is in the database afterwards (clients retry with the same client id until they
 //! get an answer, as the review page does).
 
-use crate::harness::workspace_target;
+use crate::harness::{count_where, workspace_target};
 use crate::judge_support::*;
 use crate::review_support::items_for_humans;
 use fake_openai::{FakeOpenAi, Options};
@@ -307,10 +307,7 @@ async fn a_database_restart_under_load_loses_no_acknowledged_answer() {
     let distinct: HashSet<&String> = acknowledged.iter().collect();
     assert_eq!(distinct.len(), acknowledged.len());
     assert!(acknowledged.len() >= 240, "{} answers", acknowledged.len());
-    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE state = 'human_review'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let open = count_where(&pool, "items", "state = 'human_review'").await;
     assert_eq!(open, 0, "every item sent to humans was answered");
     println!(
         "database restart: {} answers acknowledged and stored, {failed} requests retried during the outage",

@@ -1,6 +1,6 @@
 //! Demo data: three tasks, a few hundred artifacts, two accounts; loading twice adds nothing.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count_where, migrated_pool};
 
 #[tokio::test]
 async fn the_demo_loads_artifacts_for_every_task_and_two_accounts_once() {
@@ -29,10 +29,7 @@ async fn the_demo_loads_artifacts_for_every_task_and_two_accounts_once() {
             ("explanation".into(), 30)
         ]
     );
-    let golden: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE golden IS NOT NULL")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let golden = count_where(&pool, "items", "golden IS NOT NULL").await;
     assert!(golden > 0, "some demo items are golden");
 }
 

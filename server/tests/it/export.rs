@@ -592,11 +592,6 @@ async fn export_jobs_run_in_the_background_and_are_downloaded_over_rest() {
     use sha2::{Digest, Sha256};
     let app = spawn_app().await;
     seed(&app.pool).await;
-    let runner = tokio::spawn(cojudge::export::jobs::run_jobs(
-        app.pool.clone(),
-        app.exports.path().to_path_buf(),
-        std::future::pending(),
-    ));
     let token = app.api_token("trainer-bot", Role::Trainer).await;
     let client = reqwest::Client::new();
     let api = |path: &str| format!("{}/api/v1{path}", app.address);
@@ -614,22 +609,16 @@ async fn export_jobs_run_in_the_background_and_are_downloaded_over_rest() {
     assert_eq!(record["origin"], "api");
     assert_eq!(record["requested_by"], "trainer-bot");
 
-    let mut done = Value::Null;
-    for _ in 0..200 {
-        done = client
-            .get(api(&format!("/exports/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if done["state"] == "done" || done["state"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    assert_eq!(app.run_export_jobs().await, 1);
+    let done: Value = client
+        .get(api(&format!("/exports/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["rows_written"], 4);
     let file = &done["files"][0];
@@ -728,25 +717,16 @@ async fn export_jobs_run_in_the_background_and_are_downloaded_over_rest() {
     );
 
     // Signed-in people: trainers download through the page's link; annotators may not export.
-    let browser = app.client();
-    app.add_user("ann@example.org", Role::Annotator, "annotator-password")
-        .await;
-    app.sign_in(&browser, "ann@example.org", "annotator-password")
-        .await;
+    let annotator = app.signed_in(Role::Annotator).await.client;
     let link = format!("{}/exports/{id}/files/{name}", app.address);
-    assert_eq!(browser.get(&link).send().await.unwrap().status(), 403);
-    let start = app.call(&browser, "exports/list").await;
+    assert_eq!(annotator.get(&link).send().await.unwrap().status(), 403);
+    let start = app.call(&annotator, "exports/list").await;
     assert_eq!(start.status(), 403);
-    let trainer = app.client();
-    app.add_user("tr@example.org", Role::Trainer, "trainer-password")
-        .await;
-    app.sign_in(&trainer, "tr@example.org", "trainer-password")
-        .await;
+    let trainer = app.signed_in(Role::Trainer).await.client;
     let downloaded = trainer.get(&link).send().await.unwrap();
     assert_eq!(downloaded.status(), 200);
     assert_eq!(downloaded.bytes().await.unwrap(), bytes);
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 401);
-    runner.abort();
 }
 
 /// The Python with pyarrow, datasets and pandas (scripts/test installs it).

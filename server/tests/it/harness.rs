@@ -1,4 +1,6 @@
-//! `spawn_app()`: a cojudge web server on a random port over its own freshly migrated database.
+//! `spawn_app()`: a cojudge web server on a random port over its own freshly migrated database,
+//! with what tests keep needing: people signed in through the sign-in form, export jobs run to
+//! the end, row counts.
 //!
 //! The cluster is the one named by `COJUDGE_TEST_DATABASE_URL` (scripts/test starts one), or
 //! else a local cluster in `target/test-pg` started with the app's own launcher.
@@ -12,7 +14,11 @@ use sqlx::PgPool;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::OnceCell;
+
+/// The password of every account [`TestApp::signed_in`] creates.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A URL of the test cluster's maintenance database (`postgres`).
 async fn cluster_url() -> SecretString {
@@ -70,6 +76,16 @@ pub struct TestApp {
     pub pool: PgPool,
     /// The export directory the app serves downloads from (removed with the app).
     pub exports: std::sync::Arc<tempfile::TempDir>,
+    /// How many accounts [`TestApp::signed_in`] made, to number their e-mail addresses.
+    accounts: AtomicUsize,
+}
+
+/// Someone signed in through the sign-in form: their browser-like client (which holds the
+/// session cookie), their user id and e-mail address.
+pub struct SignedIn {
+    pub client: reqwest::Client,
+    pub id: i64,
+    pub email: String,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -92,6 +108,7 @@ pub async fn spawn_app() -> TestApp {
         address: format!("http://{addr}"),
         pool,
         exports,
+        accounts: AtomicUsize::new(0),
     }
 }
 
@@ -117,6 +134,38 @@ impl TestApp {
         app::db::users::insert(&self.pool, &email, "Test user", role, &hash)
             .await
             .unwrap()
+    }
+
+    /// A new account with `role` (`{role}-{n}@example.org`, password [`PASSWORD`]), signed in
+    /// by posting the sign-in form as the browser does.
+    pub async fn signed_in(&self, role: app::domain::Role) -> SignedIn {
+        let n = self.accounts.fetch_add(1, Ordering::Relaxed);
+        let email = format!("{role}-{n}@example.org");
+        let id = app::db::users::insert(
+            &self.pool,
+            &app::domain::Email::parse(&email).unwrap(),
+            &format!("{role} {n}"),
+            role,
+            password_hash().await,
+        )
+        .await
+        .unwrap();
+        let client = self.client();
+        let response = self.sign_in(&client, &email, PASSWORD).await;
+        assert!(
+            response.status().is_redirection(),
+            "{email} could not sign in: {}",
+            response.status()
+        );
+        SignedIn { client, id, email }
+    }
+
+    /// Runs every export job waiting (over REST or from the page) to its end, as a runner does,
+    /// without waiting for one to pick them up; returns how many ran.
+    pub async fn run_export_jobs(&self) -> usize {
+        cojudge::export::jobs::run_until_empty(&self.pool, self.exports.path())
+            .await
+            .expect("the export runner records every outcome")
     }
 
     /// A new API token with `role`; its secret.
@@ -178,6 +227,33 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// The argon2 hash of [`PASSWORD`], computed once: hashing is slow on purpose.
+async fn password_hash() -> &'static str {
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        app::services::password::hash(PASSWORD.to_string())
+            .await
+            .unwrap()
+    })
+    .await
+}
+
+/// The number of rows in `table`.
+pub async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The number of rows in `table` that meet `condition` (SQL, as after `WHERE`).
+pub async fn count_where(pool: &PgPool, table: &str, condition: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE {condition}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 /// Runs the `cojudge` binary against `url` with no input, as a user would.

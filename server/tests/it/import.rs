@@ -1,6 +1,8 @@
 //! Bulk import through the `cojudge import` command, as a user runs it on real files.
 
-use crate::harness::{cojudge, cojudge_with_input, migrated_pool, stderr, stdout};
+use crate::harness::{
+    cojudge, cojudge_with_input, count, count_where, migrated_pool, stderr, stdout,
+};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,10 +34,6 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 #[tokio::test]
 async fn a_valid_file_is_imported_and_importing_it_again_changes_nothing() {
     let (pool, url) = migrated_pool().await;
@@ -62,16 +60,9 @@ async fn a_valid_file_is_imported_and_importing_it_again_changes_nothing() {
         "{}",
         stdout(&again)
     );
+    assert_eq!(count_where(&pool, "items", "state = 'queued'").await, 25);
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM items WHERE state = 'queued'").await,
-        25
-    );
-    assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM audit_log WHERE action = 'items.imported'"
-        )
-        .await,
+        count_where(&pool, "audit_log", "action = 'items.imported'").await,
         2
     );
 }
@@ -98,7 +89,7 @@ async fn one_invalid_line_imports_nothing_and_says_which_line_and_field() {
         "{stderr}"
     );
     assert!(stdout(&output).contains("NOT imported"));
-    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 0);
+    assert_eq!(count(&pool, "items").await, 0);
 }
 
 #[tokio::test]
@@ -132,7 +123,7 @@ async fn a_nul_character_is_a_field_error_not_a_failed_import() {
         "lines were skipped: {}",
         crate::harness::stderr(&skipped)
     );
-    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 2);
+    assert_eq!(count(&pool, "items").await, 2);
 }
 
 #[tokio::test]
@@ -162,7 +153,7 @@ async fn skip_invalid_imports_the_rest_and_writes_rejected_lines_verbatim() {
     );
 
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 5);
+    assert_eq!(count(&pool, "items").await, 5);
     assert_eq!(
         std::fs::read_to_string(&rejects).unwrap(),
         "{this is not json\n"
@@ -267,11 +258,7 @@ async fn replace_never_overwrites_an_item_a_human_has_worked_on() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("a human has already worked on it"));
     assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM items WHERE output #>> '{tags,0,tag}' = 'changed'"
-        )
-        .await,
+        count_where(&pool, "items", "output #>> '{tags,0,tag}' = 'changed'").await,
         0
     );
 }
@@ -323,15 +310,8 @@ async fn csv_gzip_zstd_and_standard_input_are_all_read() {
     assert!(files.status.success(), "{}", stderr(&files));
     assert!(stdout(&files).contains("9 inserted"), "{}", stdout(&files));
     assert!(stdin.status.success(), "{}", stderr(&stdin));
-    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 12);
-    assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM items WHERE batch = 'csv-batch'"
-        )
-        .await,
-        3
-    );
+    assert_eq!(count(&pool, "items").await, 12);
+    assert_eq!(count_where(&pool, "items", "batch = 'csv-batch'").await, 3);
 }
 
 #[tokio::test]
@@ -366,5 +346,5 @@ async fn an_external_id_repeated_within_one_file_is_unchanged_or_a_conflict() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(count(&pool, "SELECT count(*) FROM items").await, 3);
+    assert_eq!(count(&pool, "items").await, 3);
 }

@@ -2,7 +2,7 @@
 //! killed mid-flight loses nothing (its leases lapse and another worker takes over), and SIGTERM
 //! stops claiming, finishes or hands back in-flight work, and exits cleanly.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count, count_where, migrated_pool};
 use crate::judge_support::*;
 use cojudge::judge::worker;
 use fake_openai::{FakeOpenAi, Options};
@@ -28,10 +28,7 @@ fn spawn_worker(database: &str, endpoint: &str, extra: &[&str]) -> Child {
 
 async fn wait_for_leases(pool: &PgPool, at_least: i64) {
     for _ in 0..200 {
-        let leased: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE state = 'judging'")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+        let leased = count_where(pool, "items", "state = 'judging'").await;
         if leased >= at_least {
             return;
         }
@@ -73,10 +70,7 @@ async fn two_racing_workers_judge_every_item_exactly_once() {
     );
     assert_eq!(fake.request_count(), 300, "no item was sent twice");
     assert!(judgments_per_item(&pool).await.iter().all(|n| *n == 1));
-    let decisions: i64 = sqlx::query_scalar("SELECT count(*) FROM routing_decisions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let decisions = count(&pool, "routing_decisions").await;
     assert_eq!(decisions, 300);
 }
 
@@ -98,10 +92,7 @@ async fn a_worker_killed_mid_flight_loses_nothing_and_duplicates_nothing() {
     wait_for_leases(&pool, 8).await;
     doomed.kill().unwrap();
     doomed.wait().unwrap();
-    let orphaned: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE state = 'judging'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let orphaned = count_where(&pool, "items", "state = 'judging'").await;
     // Eight in flight, plus the few it had claimed ahead.
     assert!(
         (8..=12).contains(&orphaned),
@@ -115,12 +106,7 @@ async fn a_worker_killed_mid_flight_loses_nothing_and_duplicates_nothing() {
 
     assert!(judgments_per_item(&pool).await.iter().all(|n| *n == 1));
     assert_eq!(judgments_per_item(&pool).await.len(), 40);
-    let retaken: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM items WHERE judge_abandoned = 1 AND judge_attempts = 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let retaken = count_where(&pool, "items", "judge_abandoned = 1 AND judge_attempts = 1").await;
     assert_eq!(retaken, orphaned, "every orphan was taken over once");
 }
 
@@ -161,10 +147,7 @@ async fn sigterm_stops_claiming_finishes_in_flight_work_and_exits_cleanly() {
     assert!(status.success(), "{status:?}");
     let rows = states(&pool).await;
     assert!(rows.iter().all(|(state, _)| state != "judging"), "{rows:?}");
-    let judged: i64 = sqlx::query_scalar("SELECT count(*) FROM judgments")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let judged = count(&pool, "judgments").await;
     assert_eq!(
         judged, 5,
         "the five in-flight items were finished, nothing new was claimed"
@@ -329,10 +312,7 @@ async fn workers_killed_at_random_moments_under_steady_load_lose_and_duplicate_n
         (queued as i64, queued as i64),
         "one routing decision per item"
     );
-    let retaken: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE judge_abandoned > 0")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let retaken = count_where(&pool, "items", "judge_abandoned > 0").await;
     assert!(retaken > 0, "some kills caught a worker holding items");
     println!(
         "SIGKILL soak: {killed} kills in {soak:.1?}, {queued} items, {retaken} taken over from killed workers"

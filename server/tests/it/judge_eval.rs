@@ -1,9 +1,9 @@
 //! `cojudge judge eval`: a candidate judge tried on the reviewed audit items over real HTTP
 //! against the fake endpoint, compared with the current judge, and promoted.
 
-use crate::harness::{cojudge, migrated_pool, stderr, stdout};
+use crate::harness::{cojudge, count, count_where, migrated_pool, stderr, stdout};
 use crate::judge_support::*;
-use crate::review_support::{add_users, answer_as};
+use crate::review_support::{add_users, answer_as, claim_as};
 use app::db::review::{self};
 use app::db::task_settings::{promote_judge, VersionError};
 use app::domain::ReviewPurpose;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Six tag items judged `pass` (confidently) by the task's judge, all audited, on which humans
 /// said pass four times and fail twice.
-async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) -> i64 {
+async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) {
     for (key, value) in [("audit_rate", 1), ("annotations_per_audit_item", 1)] {
         sqlx::query(
             "UPDATE rubrics r SET definition = jsonb_set(r.definition, ARRAY['routing', $1], to_jsonb($2::int))
@@ -31,22 +31,17 @@ async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) -> i64 {
     fake.set_answerer(|_| all_tag("pass", 0.97));
     queue_items(pool, "tag", "e", 6, |_| false).await;
     run_until_drained(pool, settings(Some(fake.base_url()))).await;
-    let task: i64 = sqlx::query_scalar("SELECT id FROM tasks WHERE name = 'tag'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
     let annotator = add_users(pool, "ann", 1, "annotator").await[0];
     for n in 0..6 {
-        let slot = review::claim(
+        let slot = claim_as(
             pool,
-            task,
+            "tag",
             annotator,
             ReviewPurpose::Annotate,
             Duration::from_secs(600),
             &[],
         )
         .await
-        .unwrap()
         .expect("every audited item waits for a person");
         let label = if n < 4 { "pass" } else { "fail" };
         review::submit(
@@ -56,7 +51,6 @@ async fn reviewed_audit_items(pool: &PgPool, fake: &FakeOpenAi) -> i64 {
         .await
         .unwrap();
     }
-    task
 }
 
 async fn accuracy(pool: &PgPool, config: i64) -> f64 {
@@ -76,10 +70,7 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     let (pool, _) = migrated_pool().await;
     let fake = FakeOpenAi::start().await;
     reviewed_audit_items(&pool, &fake).await;
-    let routed_before: i64 = sqlx::query_scalar("SELECT count(*) FROM routing_decisions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let routed_before = count(&pool, "routing_decisions").await;
 
     // The candidate fails everything: right on the two items humans failed.
     fake.set_answerer(|_| all_tag("fail", 0.9));
@@ -105,22 +96,11 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     assert!((accuracy(&pool, report.candidate_config).await - 2.0 / 6.0).abs() < 1e-12);
 
     // Nothing about the items changed: no routing, no verdict, states as they were.
-    let routed_after: i64 = sqlx::query_scalar("SELECT count(*) FROM routing_decisions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let routed_after = count(&pool, "routing_decisions").await;
     assert_eq!(routed_after, routed_before);
-    let evaluation_judgments: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM judgments WHERE source = 'evaluation'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let evaluation_judgments = count_where(&pool, "judgments", "source = 'evaluation'").await;
     assert_eq!(evaluation_judgments, 6);
-    let human_verdicts: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM verdicts WHERE provenance = 'human'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let human_verdicts = count_where(&pool, "verdicts", "provenance = 'human'").await;
     assert_eq!(human_verdicts, 6);
 
     // A second run asks nothing again.
@@ -152,12 +132,12 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     .await
     .unwrap();
     assert_eq!(model, "candidate-model");
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'judge.promoted' AND target_id = 'tag'",
+    let audited = count_where(
+        &pool,
+        "audit_log",
+        "action = 'judge.promoted' AND target_id = 'tag'",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(audited, 1);
     let promoted: bool =
         sqlx::query_scalar("SELECT promoted_at IS NOT NULL FROM judge_evaluations WHERE id = $1")

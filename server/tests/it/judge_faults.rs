@@ -3,7 +3,7 @@
 //! to a judgment or to humans, nothing is stuck, nothing is judged twice, and the retries keep to
 //! their limits: Retry-After is waited out, and no item gets more calls than its attempts allow.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count_where, migrated_pool};
 use crate::judge_support::*;
 use cojudge::judge::worker;
 use fake_openai::{default_answer, FakeOpenAi, Reply};
@@ -97,16 +97,8 @@ async fn with_30_percent_of_llm_calls_failing_every_item_is_judged_or_with_human
         (ITEMS as i64, ITEMS as i64, ITEMS as i64)
     );
     // Garbage that stayed garbage through the output retries went to humans as a judge error.
-    let judge_errors: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM routing_decisions WHERE reason = 'judge_error'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let with_error: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM judgments WHERE error IS NOT NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let judge_errors = count_where(&pool, "routing_decisions", "reason = 'judge_error'").await;
+    let with_error = count_where(&pool, "judgments", "error IS NOT NULL").await;
     assert_eq!(judge_errors, with_error);
 
     let calls = calls.lock().unwrap().clone();

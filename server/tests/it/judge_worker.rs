@@ -2,7 +2,7 @@
 //! logprob and self-consistency confidence, per-criterion mode, routing and audit, retries on
 //! 429 / 500 / timeouts, unreadable answers, endpoint failure, and no endpoint at all.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count, count_where, migrated_pool};
 use crate::judge_support::*;
 use app::domain::routing::audit_draw;
 use fake_openai::{FakeOpenAi, Reply};
@@ -78,12 +78,12 @@ async fn confident_judgments_are_final_and_record_their_provenance() {
         expected.insert(0, ("audit".to_string(), expected_audits));
     }
     assert_eq!(reasons(&pool).await, expected);
-    let judge_verdicts: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM verdicts WHERE provenance = 'judge' AND judgment_id IS NOT NULL",
+    let judge_verdicts = count_where(
+        &pool,
+        "verdicts",
+        "provenance = 'judge' AND judgment_id IS NOT NULL",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(judge_verdicts, 30 - expected_audits);
 }
 
@@ -288,10 +288,7 @@ async fn a_hanging_endpoint_times_out_and_the_call_is_retried() {
 
     assert_eq!(fake.request_count(), 2);
     assert_eq!(states(&pool).await.len(), 1);
-    let judged: i64 = sqlx::query_scalar("SELECT count(*) FROM judgments WHERE error IS NULL")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let judged = count_where(&pool, "judgments", "error IS NULL").await;
     assert_eq!(judged, 1);
 }
 
@@ -342,10 +339,7 @@ async fn an_endpoint_that_keeps_failing_leaves_the_item_failed_after_its_attempt
         .unwrap();
     assert_eq!(state, "failed");
     assert!(error.contains("503"), "{error}");
-    let judgments: i64 = sqlx::query_scalar("SELECT count(*) FROM judgments")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let judgments = count(&pool, "judgments").await;
     assert_eq!(judgments, 0);
 }
 

@@ -1,6 +1,6 @@
 //! Items judged offline arrive with their judgment and go straight to routing.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count, migrated_pool};
 use crate::import::tag_items;
 use app::db::audit::Actor;
 use cojudge::ingest::{import, ImportOptions, Source};
@@ -119,13 +119,7 @@ async fn unsure_and_golden_imported_items_go_to_humans_with_their_reason() {
             ("human_review".into(), "golden".into(), 2)
         ]
     );
-    assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM verdicts")
-            .fetch_one(&pool)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count(&pool, "verdicts").await, 0);
 }
 
 #[tokio::test]

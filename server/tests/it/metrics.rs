@@ -417,7 +417,7 @@ async fn the_metrics_api_answers_tokens_and_says_what_is_wrong() {
 
 #[tokio::test]
 async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers() {
-    use crate::review_support::{answer_as, items_for_humans};
+    use crate::review_support::{answer_as, claim_as, items_for_humans};
     use app::db::review::{self};
     use app::domain::agreement::{CoincidenceMatrix, MeasurementLevel};
     let (pool, _) = migrated_pool().await;
@@ -429,9 +429,8 @@ async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers(
     let mut last_answer = None;
     for labels in plan {
         for (person, label) in people.iter().zip(labels) {
-            let slot = review::claim(&pool, task, *person, ReviewPurpose::Annotate, lease, &[])
+            let slot = claim_as(&pool, task, *person, ReviewPurpose::Annotate, lease, &[])
                 .await
-                .unwrap()
                 .unwrap();
             let answer = answer_as(slot.slot_id, *person, ReviewPurpose::Annotate, label);
             review::submit(&pool, &answer).await.unwrap();
@@ -485,11 +484,7 @@ async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
     items.extend((0..5).map(|_| reviewed("pass", 0.9, "pass", "audit")));
     seed(&app.pool, config, admin, &items).await;
 
-    let reviewer = app.client();
-    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
-        .await;
-    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
-        .await;
+    let reviewer = app.signed_in(Role::Reviewer).await.client;
     let notes: Value = app
         .call(&reviewer, "metrics/drift")
         .await
@@ -508,11 +503,7 @@ async fn task_cards_learn_of_a_judge_that_drifted_in_its_latest_week() {
     );
 
     // Annotators see no metrics, so no drift either.
-    let annotator = app.client();
-    app.add_user("ann@example.org", Role::Annotator, "annotator-password")
-        .await;
-    app.sign_in(&annotator, "ann@example.org", "annotator-password")
-        .await;
+    let annotator = app.signed_in(Role::Annotator).await.client;
     assert_eq!(app.call(&annotator, "metrics/drift").await.status(), 403);
 }
 
@@ -554,11 +545,7 @@ async fn admins_see_each_annotators_golden_accuracy_verdict_agreement_and_pairwi
         write_verdict(&app.pool, item, "pass", "human", people[0]).await;
     }
 
-    let admin = app.client();
-    app.add_user("admin@example.org", Role::Admin, "admin-password")
-        .await;
-    app.sign_in(&admin, "admin@example.org", "admin-password")
-        .await;
+    let admin = app.signed_in(Role::Admin).await.client;
     let figures: Value = app
         .call_form(&admin, "metrics/annotators", &[("task", "tag")])
         .await
@@ -585,11 +572,7 @@ async fn admins_see_each_annotators_golden_accuracy_verdict_agreement_and_pairwi
     assert_eq!(pairs[0]["kappa"], 0.0);
 
     // Reviewers see the metrics page, but not this.
-    let reviewer = app.client();
-    app.add_user("rev@example.org", Role::Reviewer, "reviewer-password")
-        .await;
-    app.sign_in(&reviewer, "rev@example.org", "reviewer-password")
-        .await;
+    let reviewer = app.signed_in(Role::Reviewer).await.client;
     let refused = app
         .call_form(&reviewer, "metrics/annotators", &[("task", "tag")])
         .await;

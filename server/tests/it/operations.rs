@@ -2,7 +2,7 @@
 //! interval however many processes sample), the figures built from them, and
 //! `GET /api/v1/tasks/{task}/operations`.
 
-use crate::harness::{migrated_pool, spawn_app};
+use crate::harness::{count, migrated_pool, spawn_app};
 use crate::review_support::add_users;
 use app::domain::Role;
 use app::services::operations::task_operations;
@@ -197,10 +197,7 @@ async fn figures(pool: &PgPool, with_annotators: bool) -> Operations {
 async fn dashboards_count_each_hours_work_and_the_queue_in_each_state() {
     let (pool, _) = migrated_pool().await;
     seed_a_day(&pool, now()).await;
-    let tasks: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let tasks = count(&pool, "tasks").await;
     // Half an hour earlier the queue held one more queued item.
     let spare = items(&pool, "queued", 1).await[0];
     let first = tick(&pool, &SETTINGS, now() - TimeDelta::minutes(30))
@@ -344,15 +341,9 @@ async fn many_processes_sampling_at_once_write_each_interval_once() {
         .into_iter()
         .map(|t| t.unwrap().samples_written)
         .sum();
-    let tasks: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let tasks = count(&pool, "tasks").await;
     assert_eq!(i64::from(written), tasks * 5);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM queue_samples")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let rows = count(&pool, "queue_samples").await;
     assert_eq!(rows, tasks * 5);
     let ops = figures(&pool, false).await;
     assert_eq!(ops.hours[21].judged, 4, "concurrent roll-ups agree");
@@ -407,14 +398,6 @@ async fn queue_samples_older_than_the_retention_are_dropped() {
 #[tokio::test]
 async fn the_operations_page_data_is_refused_to_annotators() {
     let app = spawn_app().await;
-    app.add_user(
-        "ops-annotator@example.org",
-        Role::Annotator,
-        "a long password 1",
-    )
-    .await;
-    app.add_user("ops-admin@example.org", Role::Admin, "a long password 2")
-        .await;
     let call = |client: reqwest::Client| {
         let url = format!("{}/api/operations/task", app.address);
         async move {
@@ -427,13 +410,9 @@ async fn the_operations_page_data_is_refused_to_annotators() {
                 .unwrap()
         }
     };
-    let annotator = app.client();
-    app.sign_in(&annotator, "ops-annotator@example.org", "a long password 1")
-        .await;
+    let annotator = app.signed_in(Role::Annotator).await.client;
     assert_eq!(call(annotator).await.status(), 403);
-    let admin = app.client();
-    app.sign_in(&admin, "ops-admin@example.org", "a long password 2")
-        .await;
+    let admin = app.signed_in(Role::Admin).await.client;
     let response = call(admin).await;
     assert_eq!(response.status(), 200);
     let figures: Operations = response.json().await.unwrap();

@@ -51,11 +51,7 @@ async fn the_login_page_renders_a_form_with_security_headers() {
 #[tokio::test]
 async fn an_annotator_gets_a_403_page_for_the_admin_users_page() {
     let app = spawn_app().await;
-    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
-        .await;
-    let client = app.client();
-    app.sign_in(&client, "ann@example.org", "ann-password-1")
-        .await;
+    let client = app.signed_in(Role::Annotator).await.client;
 
     let response = client
         .get(format!("{}/admin/users", app.address))
@@ -72,11 +68,8 @@ async fn an_annotator_gets_a_403_page_for_the_admin_users_page() {
 #[tokio::test]
 async fn an_admin_sees_the_users_page_and_the_home_page_lists_the_tasks() {
     let app = spawn_app().await;
-    app.add_user("root@example.org", Role::Admin, "root-password-1")
-        .await;
-    let client = app.client();
-    app.sign_in(&client, "root@example.org", "root-password-1")
-        .await;
+    let admin = app.signed_in(Role::Admin).await;
+    let client = admin.client;
 
     let users = client
         .get(format!("{}/admin/users", app.address))
@@ -89,7 +82,7 @@ async fn an_admin_sees_the_users_page_and_the_home_page_lists_the_tasks() {
     assert_eq!(home.status(), 200);
     // The pages fetch their data in the browser, from these server functions.
     let listed = app.call(&client, "users/list").await.text().await.unwrap();
-    assert!(listed.contains("root@example.org"), "{listed}");
+    assert!(listed.contains(&admin.email), "{listed}");
     let tasks = app
         .call(&client, "tasks/summaries")
         .await
@@ -143,11 +136,7 @@ async fn health_and_readiness_report_ok_with_a_database() {
 #[tokio::test]
 async fn when_the_database_is_gone_pages_fail_with_a_500_that_reveals_nothing_internal() {
     let app = spawn_app().await;
-    app.add_user("root@example.org", Role::Admin, "root-password-1")
-        .await;
-    let client = app.client();
-    app.sign_in(&client, "root@example.org", "root-password-1")
-        .await;
+    let client = app.signed_in(Role::Admin).await.client;
     app.pool.close().await;
 
     let response = client.get(&app.address).send().await.unwrap();

@@ -1,7 +1,7 @@
 //! `POST /api/v1/items` over real HTTP: token checks, limits, compression, races, and the
 //! OpenAPI spec that documents it.
 
-use crate::harness::{spawn_app, TestApp};
+use crate::harness::{count, spawn_app, TestApp};
 use crate::import::{jsonl, tag_items};
 use app::db::audit::Actor;
 use app::db::tokens::{revoke, TokenRef};
@@ -133,13 +133,7 @@ async fn missing_wrong_revoked_and_expired_tokens_are_refused() {
         error_code(post_items(&app, Some(&expired), "task=tag", body(), None).await).await,
         (401, "invalid_token".into())
     );
-    assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM items")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count(&app.pool, "items").await, 0);
 }
 
 #[tokio::test]
@@ -163,13 +157,7 @@ async fn invalid_lines_give_422_with_their_line_and_field_and_nothing_is_importe
     assert_eq!(body["error"]["code"], "invalid_lines");
     assert_eq!(body["error"]["details"][0]["line"], 2);
     assert_eq!(body["error"]["details"][0]["field"], "output.tags");
-    assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM items")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count(&app.pool, "items").await, 0);
 }
 
 #[tokio::test]
@@ -201,13 +189,7 @@ async fn a_body_over_the_limit_gets_413_saying_to_chunk_or_use_the_cli() {
             .unwrap()
             .contains("cojudge import"));
     }
-    assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM items")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count(&app.pool, "items").await, 0);
 }
 
 #[tokio::test]
@@ -275,10 +257,7 @@ async fn two_concurrent_imports_of_overlapping_files_neither_duplicate_nor_deadl
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM items")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let total = count(&app.pool, "items").await;
     assert_eq!((distinct, total), (300, 300));
 }
 

@@ -4,7 +4,7 @@
 //! blind items hide the judge, each queue is open only to the roles that work on it, and a
 //! disabled account, a changed role or an expired session counts from the very next claim.
 
-use crate::harness::{spawn_app, TestApp};
+use crate::harness::{count, count_where, spawn_app, TestApp};
 use crate::judge_support::*;
 use crate::review_support::*;
 use app::domain::Role;
@@ -12,38 +12,9 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-/// `count` signed-in people with `role`, each with their own cookie jar.
-async fn people(app: &TestApp, prefix: &str, count: usize, role: Role) -> Vec<reqwest::Client> {
-    let hash = app::services::password::hash(PASSWORD.to_string())
-        .await
-        .unwrap();
-    let mut emails = Vec::new();
-    for n in 0..count {
-        let email = format!("{prefix}{n}@example.org");
-        sqlx::query(
-            "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&email)
-        .bind(format!("{prefix} {n}"))
-        .bind(role.as_str())
-        .bind(&hash)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-        emails.push(email);
-    }
-    join_all(emails.iter().map(|email| async move {
-        let client = app.client();
-        let signed_in = app.sign_in(&client, email, PASSWORD).await;
-        assert!(
-            signed_in.status().is_redirection(),
-            "{email} could not sign in"
-        );
-        client
-    }))
-    .await
+/// `n` signed-in people with `role`, each with their own cookie jar.
+async fn people(app: &TestApp, n: usize, role: Role) -> Vec<reqwest::Client> {
+    join_all((0..n).map(|_| async { app.signed_in(role).await.client })).await
 }
 
 async fn post_form(
@@ -166,7 +137,7 @@ async fn counted_answers(app: &TestApp) -> Vec<(i64, i64)> {
 async fn a_hundred_annotators_over_http_with_k1_never_share_an_item_and_lose_no_answer() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 300, 1).await;
-    let clients = people(&app, "k1-", 100, Role::Annotator).await;
+    let clients = people(&app, 100, Role::Annotator).await;
     let claims = race_through_the_queue(&app, &clients).await;
     let slots: HashSet<i64> = claims.iter().map(|c| c.1).collect();
     assert_eq!(slots.len(), claims.len(), "a slot was handed to two people");
@@ -177,10 +148,7 @@ async fn a_hundred_annotators_over_http_with_k1_never_share_an_item_and_lose_no_
         300,
         "every acknowledged answer is stored once"
     );
-    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM verdicts WHERE provenance = 'human'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let done = count_where(&app.pool, "verdicts", "provenance = 'human'").await;
     assert_eq!(done, 300);
 }
 
@@ -188,7 +156,7 @@ async fn a_hundred_annotators_over_http_with_k1_never_share_an_item_and_lose_no_
 async fn with_k2_every_item_gets_two_distinct_people_and_no_more() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 100, 2).await;
-    let clients = people(&app, "k2-", 100, Role::Annotator).await;
+    let clients = people(&app, 100, Role::Annotator).await;
     let claims = race_through_the_queue(&app, &clients).await;
     assert_eq!(claims.len(), 200);
     let mut per_item: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -216,7 +184,7 @@ async fn with_k2_every_item_gets_two_distinct_people_and_no_more() {
 async fn the_page_prefetches_a_second_item_and_holds_no_more_than_it_asks_for() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 5, 1).await;
-    let clients = people(&app, "p-", 2, Role::Annotator).await;
+    let clients = people(&app, 2, Role::Annotator).await;
     let first = next(&app, &clients[0], "annotate", "").await.unwrap();
     let again = next(&app, &clients[0], "annotate", "").await.unwrap();
     assert_eq!(
@@ -246,7 +214,7 @@ async fn the_page_prefetches_a_second_item_and_holds_no_more_than_it_asks_for() 
 async fn the_leave_page_beacon_hands_items_back() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 1, 1).await;
-    let clients = people(&app, "b-", 2, Role::Annotator).await;
+    let clients = people(&app, 2, Role::Annotator).await;
     let card = next(&app, &clients[0], "annotate", "").await.unwrap();
     assert!(
         next(&app, &clients[1], "annotate", "").await.is_none(),
@@ -270,7 +238,7 @@ async fn the_leave_page_beacon_hands_items_back() {
 async fn undo_reopens_the_item_with_the_answer_as_a_draft_and_only_for_its_author() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 2, 1).await;
-    let clients = people(&app, "u-", 2, Role::Annotator).await;
+    let clients = people(&app, 2, Role::Annotator).await;
     let card = next(&app, &clients[0], "annotate", "").await.unwrap();
     let slot = card["slot_id"].as_i64().unwrap();
     let client_id = uuid::Uuid::new_v4().to_string();
@@ -284,10 +252,7 @@ async fn undo_reopens_the_item_with_the_answer_as_a_draft_and_only_for_its_autho
     )
     .await;
     assert_eq!(status, 200);
-    let verdicts: i64 = sqlx::query_scalar("SELECT count(*) FROM verdicts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let verdicts = count(&app.pool, "verdicts").await;
     assert_eq!(verdicts, 1);
 
     let stranger = post_form(
@@ -354,7 +319,7 @@ async fn blind_items_hide_the_judge_and_others_show_it_unless_the_task_says_not_
     fake.set_answerer(|_| all_tag("fail", 0.55));
     queue_items(&app.pool, "tag", "s", 4, |n| n == 0).await;
     run_until_drained(&app.pool, settings(Some(fake.base_url()))).await;
-    let clients = people(&app, "s-", 1, Role::Annotator).await;
+    let clients = people(&app, 1, Role::Annotator).await;
     let mut seen = Vec::new();
     let mut holding = Vec::new();
     while let Some(card) = next(
@@ -431,7 +396,7 @@ async fn each_queue_is_open_only_to_the_roles_that_work_on_it() {
         (Role::Annotator, 200, 403),
         (Role::Trainer, 403, 403),
     ] {
-        let client = people(&app, role.as_str(), 1, role).await.remove(0);
+        let client = app.signed_in(role).await.client;
         clients.push((role.as_str().to_string(), client));
         expected.push(expect(role.as_str(), "annotate", annotate));
         expected.push(expect(role.as_str(), "adjudicate", adjudicate));
@@ -472,7 +437,7 @@ async fn each_queue_is_open_only_to_the_roles_that_work_on_it() {
 async fn an_unknown_or_archived_task_has_no_queue() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 1, 1).await;
-    let client = people(&app, "ann", 1, Role::Annotator).await.remove(0);
+    let client = app.signed_in(Role::Annotator).await.client;
     async fn claim(app: &TestApp, client: &reqwest::Client, task: &str) -> u16 {
         let form = [("task", task), ("purpose", "annotate"), ("holding", "")];
         post_form(app, client, "next", &form)
@@ -495,7 +460,7 @@ async fn my_work_counts_answers_golden_accuracy_and_agreement_with_verdicts() {
     // Two golden items (golden label `pass` on relevance) and K=2 for everything.
     queue_items(&app.pool, "tag", "g", 2, |_| true).await;
     items_for_humans(&app.pool, 2, 2).await;
-    let clients = people(&app, "w-", 2, Role::Annotator).await;
+    let clients = people(&app, 2, Role::Annotator).await;
     for (who, client) in clients.iter().enumerate() {
         while let Some(card) = next(&app, client, "annotate", "").await {
             let slot = card["slot_id"].as_i64().unwrap();
@@ -556,11 +521,8 @@ async fn a_disabled_account_or_a_changed_role_stops_claims_and_answers_at_once_a
 ) {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 3, 1).await;
-    let ann = people(&app, "turn", 1, Role::Annotator).await.remove(0);
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'turn0@example.org'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let signed_in = app.signed_in(Role::Annotator).await;
+    let (ann, user_id) = (signed_in.client, signed_in.id);
     let status = |client: &reqwest::Client, purpose: &'static str| {
         let (app, client) = (&app, client.clone());
         async move {
@@ -577,13 +539,7 @@ async fn a_disabled_account_or_a_changed_role_stops_claims_and_answers_at_once_a
             sqlx::query(sql).bind(user_id).execute(&pool).await.unwrap();
         }
     };
-    let stored = || async {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM annotations")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        count
-    };
+    let stored = || count(&app.pool, "annotations");
     let card = next(&app, &ann, "annotate", "").await.unwrap();
     let slot_id = card["slot_id"].as_i64().unwrap();
     let answer_now = || {

@@ -3,7 +3,7 @@
 //! verdict and disagreement goes to adjudication, leases lapse, late answers follow the rules,
 //! submissions are idempotent and skips return the item to others.
 
-use crate::harness::migrated_pool;
+use crate::harness::{count, migrated_pool};
 use crate::judge_support::*;
 use crate::review_support::*;
 use app::db::review::{self, Submission};
@@ -34,11 +34,7 @@ async fn a_hundred_concurrent_claimers_never_share_a_slot() {
 
     let claims = futures_util::future::join_all(users.iter().map(|&user| {
         let pool = pool.clone();
-        async move {
-            review::claim(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[])
-                .await
-                .unwrap()
-        }
+        async move { claim_as(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[]).await }
     }))
     .await;
 
@@ -57,13 +53,11 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
         unreachable!()
     };
 
-    let claim = review::claim(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
+    let claim = claim_as(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
-    let again = review::claim(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
+    let again = claim_as(&pool, task, ann, ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(
         again.slot_id, claim.slot_id,
@@ -90,11 +84,7 @@ async fn one_answer_with_k_one_is_the_human_verdict_and_retries_are_recognised()
         ("human", true, ann)
     );
     assert_eq!(item_state(&pool, claim.item_id).await, "done");
-    let annotations: i64 = sqlx::query_scalar("SELECT count(*) FROM annotations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(annotations, 1);
+    assert_eq!(count(&pool, "annotations").await, 1);
 }
 
 #[tokio::test]
@@ -106,7 +96,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         unreachable!()
     };
 
-    let first = review::claim(
+    let first = claim_as(
         &pool,
         task,
         annotators[0],
@@ -115,13 +105,12 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         &[],
     )
     .await
-    .unwrap()
     .unwrap();
     review::submit(&pool, &answer(first.slot_id, annotators[0], "pass"))
         .await
         .unwrap();
     assert_eq!(
-        review::claim(
+        claim_as(
             &pool,
             task,
             annotators[0],
@@ -129,8 +118,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
             LEASE,
             &[]
         )
-        .await
-        .unwrap(),
+        .await,
         None,
         "the same person never gets the item's second slot"
     );
@@ -147,7 +135,7 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
     );
     assert_eq!(item_state(&pool, first.item_id).await, "human_review");
 
-    let second = review::claim(
+    let second = claim_as(
         &pool,
         task,
         annotators[1],
@@ -156,7 +144,6 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
         &[],
     )
     .await
-    .unwrap()
     .unwrap();
     assert_eq!(second.item_id, first.item_id);
     assert_eq!(
@@ -167,9 +154,8 @@ async fn k_two_needs_two_people_and_disagreement_goes_to_adjudication() {
     );
     assert_eq!(item_state(&pool, first.item_id).await, "adjudication");
 
-    let adjudication = review::claim(&pool, task, reviewer, ReviewPurpose::Adjudicate, LEASE, &[])
+    let adjudication = claim_as(&pool, task, reviewer, ReviewPurpose::Adjudicate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(adjudication.item_id, first.item_id);
     let wrong_queue = answer(adjudication.slot_id, reviewer, "fail");
@@ -200,14 +186,12 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     let short = Duration::from_millis(300);
 
     // Lapsed, then taken by someone else: the late answer is kept but not counted.
-    let lapsed = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, short, &[])
+    let lapsed = claim_as(&pool, task, users[0], ReviewPurpose::Annotate, short, &[])
         .await
-        .unwrap()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let taker = review::claim(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
+    let taker = claim_as(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(
         taker.slot_id, lapsed.slot_id,
@@ -228,9 +212,8 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
     assert_eq!((counted, kept), (false, 1));
 
     // Lapsed, nobody took it: the late answer counts.
-    let other = review::claim(&pool, task, users[2], ReviewPurpose::Annotate, short, &[])
+    let other = claim_as(&pool, task, users[2], ReviewPurpose::Annotate, short, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_ne!(other.item_id, lapsed.item_id);
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -248,15 +231,13 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
     let task = items_for_humans(&pool, 1, 1).await;
     let users = add_users(&pool, "ann", 2, "annotator").await;
 
-    let claim = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
+    let claim = claim_as(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     let released = review::release(&pool, &[claim.slot_id], users[0]).await;
     assert_eq!(released.unwrap(), 1);
-    let again = review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
+    let again = claim_as(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(again.slot_id, claim.slot_id);
     let skip = Submission {
@@ -269,15 +250,12 @@ async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queu
         AnswerOutcome::Skipped
     );
     assert_eq!(
-        review::claim(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[])
-            .await
-            .unwrap(),
+        claim_as(&pool, task, users[0], ReviewPurpose::Annotate, LEASE, &[]).await,
         None,
         "a skipped item is not offered to the same person again"
     );
-    let other = review::claim(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
+    let other = claim_as(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(other.item_id, claim.item_id);
 }
@@ -291,9 +269,8 @@ async fn the_last_of_concurrent_answers_finishes_the_item() {
         let mut claims = Vec::new();
         for &user in &users {
             claims.push(
-                review::claim(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[])
+                claim_as(&pool, task, user, ReviewPurpose::Annotate, LEASE, &[])
                     .await
-                    .unwrap()
                     .unwrap(),
             );
         }
@@ -342,7 +319,7 @@ async fn a_claim_does_not_walk_held_slots_even_with_statistics_from_before_anyon
     .await
     .unwrap();
     let request = review::ClaimRequest {
-        task: review::TaskRef::Id(task),
+        task,
         claimant: review::Claimant::User(ann),
         purpose: ReviewPurpose::Annotate,
         lease: LEASE,
@@ -352,7 +329,7 @@ async fn a_claim_does_not_walk_held_slots_even_with_statistics_from_before_anyon
 
     let mut connection = pool.acquire().await.unwrap();
     sqlx::query(&format!(
-        "PREPARE claim (bigint, bigint, text, float8, bigint[]) AS {sql}"
+        "PREPARE claim (bigint, text, text, float8, bigint[]) AS {sql}"
     ))
     .execute(&mut *connection)
     .await
@@ -364,7 +341,7 @@ async fn a_claim_does_not_walk_held_slots_even_with_statistics_from_before_anyon
             .await
             .unwrap();
         let explained: serde_json::Value = sqlx::query_scalar(&format!(
-            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({ann}, {task}, 'annotate', 600, '{{}}')"
+            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({ann}, '{task}', 'annotate', 600, '{{}}')"
         ))
         .fetch_one(&mut *connection)
         .await

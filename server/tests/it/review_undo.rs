@@ -3,10 +3,11 @@
 //! and is refused once the window has passed or someone else has acted on the item.
 
 use crate::harness::migrated_pool;
-use crate::review_support::{add_users, items_for_humans};
+use crate::review_support::{add_users, claim_as, items_for_humans};
 use app::db::review::{self, Submission};
 use app::db::review_undo::{undo, UndoError};
 use app::domain::ReviewPurpose;
+use app::views::review::ReviewCard;
 use sqlx::PgPool;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use crate::review_support::answer_as as answer;
 
 /// Both annotators answer the next item, the first `pass`, the second `fail`; returns the second
 /// one's claim and answer.
-async fn disagree(pool: &PgPool, task: i64, anns: &[i64]) -> (review::Claim, Submission<'static>) {
+async fn disagree(pool: &PgPool, task: &str, anns: &[i64]) -> (ReviewCard, Submission<'static>) {
     let mut last = None;
     for (n, &ann) in anns.iter().enumerate() {
         let slot = claim(pool, task, ann, ReviewPurpose::Annotate).await;
@@ -29,10 +30,9 @@ async fn disagree(pool: &PgPool, task: i64, anns: &[i64]) -> (review::Claim, Sub
     last.expect("two annotators")
 }
 
-async fn claim(pool: &PgPool, task: i64, user: i64, purpose: ReviewPurpose) -> review::Claim {
-    review::claim(pool, task, user, purpose, LEASE, &[])
+async fn claim(pool: &PgPool, task: &str, user: i64, purpose: ReviewPurpose) -> ReviewCard {
+    claim_as(pool, task, user, purpose, LEASE, &[])
         .await
-        .unwrap()
         .expect("an open slot")
 }
 

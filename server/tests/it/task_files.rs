@@ -1,7 +1,7 @@
 //! `cojudge task import|export|list`, run as a user would: custom tasks from TOML task files,
 //! rubric versions, round trips, refusals, and concurrent imports.
 
-use crate::harness::{cojudge, migrated_pool, stderr, stdout};
+use crate::harness::{cojudge, count_where, migrated_pool, stderr, stdout};
 use app::db::tasks::{self, ImportOutcome};
 use app::domain::TaskDefinition;
 use secrecy::{ExposeSecret, SecretString};
@@ -381,12 +381,12 @@ async fn concurrent_imports_of_one_changed_file_make_exactly_one_new_version() {
 /// Waits until some other session of this database is blocked on a lock.
 async fn until_a_session_waits_for_a_lock(pool: &PgPool) {
     for _ in 0..500 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        let waiting = count_where(
+            pool,
+            "pg_stat_activity",
+            "datname = current_database() AND wait_event_type = 'Lock'",
         )
-        .fetch_one(pool)
-        .await
-        .unwrap();
+        .await;
         if waiting > 0 {
             return;
         }

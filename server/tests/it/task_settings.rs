@@ -6,19 +6,6 @@ use crate::harness::{spawn_app, TestApp};
 use app::domain::Role;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn signed_in(app: &TestApp, email: &str, role: Role) -> reqwest::Client {
-    app.add_user(email, role, PASSWORD).await;
-    let client = app.client();
-    assert!(app
-        .sign_in(&client, email, PASSWORD)
-        .await
-        .status()
-        .is_redirection());
-    client
-}
-
 async fn settings(app: &TestApp, client: &reqwest::Client) -> (u16, Value) {
     let response = app
         .call_form(client, "tasks/settings", &[("task", "tag")])
@@ -51,7 +38,8 @@ async fn save(
 #[tokio::test]
 async fn saving_settings_makes_a_version_and_an_audit_entry_and_refuses_bad_or_stale_saves() {
     let app = spawn_app().await;
-    let admin = signed_in(&app, "admin@example.org", Role::Admin).await;
+    let signed_in = app.signed_in(Role::Admin).await;
+    let admin = signed_in.client;
     let (status, view) = settings(&app, &admin).await;
     assert_eq!(status, 200);
     let version = view["rubric_version"].as_i64().unwrap();
@@ -71,14 +59,11 @@ async fn saving_settings_makes_a_version_and_an_audit_entry_and_refuses_bad_or_s
         json!(0.9)
     );
     assert_eq!(after["versions"][0]["note"], json!("calibrated"));
-    assert_eq!(
-        after["versions"][0]["created_by"],
-        json!("admin@example.org")
-    );
+    assert_eq!(after["versions"][0]["created_by"], json!(signed_in.email));
     let audit = &after["audit"][0];
     assert_eq!(
         (audit["actor"].as_str(), audit["action"].as_str()),
-        (Some("admin@example.org"), Some("task.settings"))
+        (Some(signed_in.email.as_str()), Some("task.settings"))
     );
     let details: Value = serde_json::from_str(audit["details"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -116,12 +101,12 @@ async fn saving_settings_makes_a_version_and_an_audit_entry_and_refuses_bad_or_s
 #[tokio::test]
 async fn only_admins_read_or_save_task_settings() {
     let app = spawn_app().await;
-    let admin = signed_in(&app, "admin@example.org", Role::Admin).await;
+    let admin = app.signed_in(Role::Admin).await.client;
     let (_, view) = settings(&app, &admin).await;
     let mut changed = view["settings"].clone();
     changed["routing"]["audit_rate"] = json!(0.5);
     for role in [Role::Trainer, Role::Reviewer, Role::Annotator] {
-        let client = signed_in(&app, &format!("{role}@example.org"), role).await;
+        let client = app.signed_in(role).await.client;
         assert_eq!(settings(&app, &client).await.0, 403, "{role}");
         assert_eq!(save(&app, &client, 1, &changed).await.0, 403, "{role}");
     }

@@ -1,7 +1,7 @@
 //! API tokens: the `cojudge token` commands, bearer authentication of `/api/v1`, the admin's
 //! server functions, and that only a hash of each secret is ever stored.
 
-use crate::harness::{cojudge, migrated_pool, spawn_app, stderr, stdout, TestApp};
+use crate::harness::{cojudge, count_where, migrated_pool, spawn_app, stderr, stdout, TestApp};
 use app::db::audit::Actor;
 use app::db::tokens::{self, NewToken};
 use app::domain::{Role, TokenSecret};
@@ -94,12 +94,12 @@ async fn token_create_prints_the_token_once_and_the_database_keeps_only_its_hash
     assert_eq!(role, "trainer");
     let body = &token["cjt_".len()..];
     assert!(!stored_text(&pool).await.contains(body));
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'token.created' AND actor_label = 'cli'",
+    let audited = count_where(
+        &pool,
+        "audit_log",
+        "action = 'token.created' AND actor_label = 'cli'",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(audited, 1);
 }
 
@@ -162,11 +162,7 @@ async fn token_list_shows_each_status_and_revoke_is_idempotent() {
     assert_eq!(status_of("keeps"), "active");
     assert_eq!(status_of("goes"), "revoked");
     assert_eq!(status_of("lapsed"), "expired");
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'token.revoked'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited = count_where(&pool, "audit_log", "action = 'token.revoked'").await;
     assert_eq!(audited, 1, "revoking twice is logged once");
 }
 
@@ -284,14 +280,10 @@ async fn last_used_is_written_at_most_once_a_minute() {
 #[tokio::test]
 async fn only_admins_may_list_create_and_revoke_tokens() {
     let app = spawn_app().await;
-    app.add_user("ann@example.org", Role::Annotator, "a-long-password")
-        .await;
     let (id, _) = create_token(&app.pool, "existing", Role::Trainer).await;
     let id = id.to_string();
     let signed_out = app.client();
-    let annotator = app.client();
-    app.sign_in(&annotator, "ann@example.org", "a-long-password")
-        .await;
+    let annotator = app.signed_in(Role::Annotator).await.client;
 
     for (client, expected) in [(&signed_out, 401), (&annotator, 403)] {
         let list = app.call_form(client, "tokens/list", &[]).await;
@@ -308,23 +300,15 @@ async fn only_admins_may_list_create_and_revoke_tokens() {
             [expected; 3]
         );
     }
-    let tokens: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let tokens = count_where(&app.pool, "api_tokens", "revoked_at IS NULL").await;
     assert_eq!(tokens, 1);
 }
 
 #[tokio::test]
 async fn an_admin_creates_a_token_that_works_then_revokes_it_and_it_stops_working() {
     let app = spawn_app().await;
-    let admin_id = app
-        .add_user("admin@example.org", Role::Admin, "a-long-password")
-        .await;
-    let admin = app.client();
-    app.sign_in(&admin, "admin@example.org", "a-long-password")
-        .await;
+    let signed_in = app.signed_in(Role::Admin).await;
+    let (admin, admin_id) = (signed_in.client, signed_in.id);
 
     let created: Value = app
         .call_form(
@@ -374,11 +358,7 @@ async fn an_admin_creates_a_token_that_works_then_revokes_it_and_it_stops_workin
 #[tokio::test]
 async fn the_create_form_explains_a_bad_expiry_and_a_taken_name() {
     let app = spawn_app().await;
-    app.add_user("admin@example.org", Role::Admin, "a-long-password")
-        .await;
-    let admin = app.client();
-    app.sign_in(&admin, "admin@example.org", "a-long-password")
-        .await;
+    let admin = app.signed_in(Role::Admin).await.client;
     create_token(&app.pool, "taken", Role::Trainer).await;
 
     let bad_expiry = app
