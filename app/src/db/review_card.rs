@@ -75,12 +75,8 @@ pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, 
     if row.get::<Option<i64>, _>("slot_id").is_none() {
         return Ok(Claimed::Empty);
     }
-    let purpose = match request.purpose {
-        ReviewPurpose::Annotate => ReviewPurpose::Annotate,
-        ReviewPurpose::Adjudicate => ReviewPurpose::Adjudicate,
-    };
     Ok(Claimed::Card(Box::new(
-        card_from(pool, &row, purpose).await?,
+        card_from(pool, &row, request.purpose).await?,
     )))
 }
 
