@@ -1,8 +1,8 @@
 //! Signing in and out, and who is signed in.
 
-use crate::views::auth::{
-    safe_next, CurrentUser, THROTTLE_FAILURES, THROTTLE_WINDOW_SECS, WRONG_CREDENTIALS,
-};
+use crate::views::auth::CurrentUser;
+#[cfg(feature = "ssr")]
+use crate::views::auth::{safe_next, THROTTLE_FAILURES, THROTTLE_WINDOW_SECS, WRONG_CREDENTIALS};
 use crate::AppError;
 use leptos::prelude::*;
 

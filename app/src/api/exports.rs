@@ -3,7 +3,9 @@
 //! background runner (server crate), never in the request.
 
 use crate::domain::ExportSpec;
-use crate::views::exports::{spec_problems, ExportRecord};
+#[cfg(feature = "ssr")]
+use crate::views::exports::spec_problems;
+use crate::views::exports::ExportRecord;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

@@ -3,7 +3,9 @@
 //! `server::db::review`; these functions check who is asking and shape the answers for the page.
 
 use crate::domain::{AnswerOutcome, ReviewPurpose};
-use crate::views::review::{parse_slot_list, Answer, ReviewCard, TaskGuide};
+#[cfg(feature = "ssr")]
+use crate::views::review::parse_slot_list;
+use crate::views::review::{Answer, ReviewCard, TaskGuide};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
