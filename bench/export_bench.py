@@ -11,7 +11,7 @@ the judgment's labels) and ~15% decided by a reviewer (provenance `human`). The 
 migration 0008 run as the judgments and verdicts arrive. Then VACUUM ANALYZE and a checkpoint.
 
 Baseline: `psql \\copy (QUERY) to FILE`, QUERY being the statement the app streams for the
-`verdicts` shape, read from server/src/export/source.rs (`VERDICT_COLUMNS`, `JUDGE_JOIN`,
+`verdicts` shape, read from app/src/db/export_source.rs (`VERDICT_COLUMNS`, `JUDGE_JOIN`,
 `FILTERS`, `from_where`, `verdict_sql`) with its parameters as literals (the task, as_of = now(), no filters), ordered
 by item id. App: `cojudge export --task interest --shape verdicts` as jsonl, parquet and csv,
 plus `--shape sft` (jsonl) and `--shape preference` (parquet) for information; each with its
@@ -36,7 +36,7 @@ from benchlib import (BIN, ROOT, WORK, database_url, destroy_cluster, figure, fr
 CLUSTER = "export-cluster"
 TASK = "interest"
 BATCH = 100_000
-SOURCE = os.path.join(ROOT, "server/src/export/source.rs")
+SOURCE = os.path.join(ROOT, "app/src/db/export_source.rs")
 OUT = os.path.join(WORK, "export-out")
 RATIO_GOAL = 0.8
 RSS_GOAL_MB = 300
@@ -422,7 +422,7 @@ def report(args, seeding, results):
         f"{BATCH:,} " + (f"in {seeding['seeding_s']:.1f} s ({n / seeding['seeding_s']:,.0f} items/s, the triggers of "
                          f"migration 0008 included)" if seeding["seeding_s"] else "(in an earlier `--keep` run)") +
         f", then VACUUM ANALYZE. Baseline in the same run: `psql \\copy (QUERY) to FILE`, "
-        f"QUERY being the statement the export streams for the `verdicts` shape (from `export/source.rs`, its "
+        f"QUERY being the statement the export streams for the `verdicts` shape (from `app/src/db/export_source.rs`, its "
         f"parameters as literals: the task, as_of = now(), no filters; ordered by item id). Every row is the best "
         f"of {args.runs} runs, interleaved in rounds; peak RSS (wait4) is the largest of the runs; the export "
         f"process also hashes (sha256) and syncs its files, `\\copy` does neither; CPU s is the client process's "
