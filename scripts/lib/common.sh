@@ -7,7 +7,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+# Every step is stamped with the minutes since the outermost script started; when
+# COJUDGE_STEP_LOG names a file, steps are also listed there (scripts/test prints it at the end).
+export COJUDGE_STARTED_AT="${COJUDGE_STARTED_AT:-$(date +%s)}"
+say() {
+  local elapsed=$(($(date +%s) - COJUDGE_STARTED_AT))
+  local stamp
+  stamp="$(printf '%d:%02d' $((elapsed / 60)) $((elapsed % 60)))"
+  printf '\033[1;34m==>\033[0m [%s] %s\n' "$stamp" "$*" >&2
+  if [ -n "${COJUDGE_STEP_LOG:-}" ]; then printf '%s %s\n' "$elapsed" "$*" >>"$COJUDGE_STEP_LOG"; fi
+}
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # The wasm-bindgen version in Cargo.lock; the CLI must match it exactly.
