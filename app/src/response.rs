@@ -25,3 +25,26 @@ pub fn insert_header(name: http::header::HeaderName, value: &str) {
         }
     }
 }
+
+/// The Content-Security-Policy: scripts only from this site, or inline with this response's
+/// `nonce` (Leptos' hydration script and the resources it streams carry it), never other
+/// inline script; the wasm module needs `wasm-unsafe-eval`.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map_or(String::new(), |nonce| format!(" 'nonce-{nonce}'"));
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    )
+}
+
+/// Sets the page's Content-Security-Policy with the nonce of this response (server only).
+pub fn set_page_security_policy() {
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = leptos::nonce::use_nonce() {
+        insert_header(
+            http::header::CONTENT_SECURITY_POLICY,
+            &content_security_policy(Some(&nonce)),
+        );
+    }
+}

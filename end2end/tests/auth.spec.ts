@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { ADMIN, ANNOTATOR, hydrated, signIn } from './helpers';
+import { addPerson } from './workbench';
 
 test('an admin signs in, sees the three tasks judged by the embedded worker, and signs out', async ({ page }) => {
   const errors: string[] = [];
@@ -77,4 +78,34 @@ test('an unknown address shows the 404 page', async ({ page }) => {
   const response = await page.goto('/no/such/page');
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId('not-found')).toBeVisible();
+});
+
+test('an admin disables an account on the users page: it is signed out at once, and enabled again it can sign in', async ({ browser }) => {
+  const person = addPerson('annotator');
+  const theirs = await browser.newPage();
+  await signIn(theirs, person);
+  await expect(theirs.getByTestId('current-user')).toHaveText(person.email);
+
+  const admin = await browser.newPage();
+  await signIn(admin, ADMIN, '/login?next=/admin/users');
+  await expect(admin).toHaveURL(/\/admin\/users$/);
+  await hydrated(admin);
+  const row = admin.locator(`[data-testid="user-row"][data-email="${person.email}"]`);
+  await expect(row).toHaveAttribute('data-status', 'active');
+  // An admin has no button for their own account.
+  await expect(admin.locator(`[data-testid="user-row"][data-email="${ADMIN.email}"] button`)).toHaveCount(0);
+  await row.getByRole('button', { name: `Disable ${person.email}` }).click();
+  await expect(admin.getByTestId('users-status')).toContainText(`Disabled ${person.email}: 1 session ended`);
+  await expect(row).toHaveAttribute('data-status', 'disabled');
+
+  await theirs.reload();
+  await expect(theirs).toHaveURL(/\/login/);
+  await signIn(theirs, person);
+  await expect(theirs.getByTestId('login-error')).toHaveText('Wrong e-mail address or password.');
+
+  await row.getByRole('button', { name: `Enable ${person.email}` }).click();
+  await expect(admin.getByTestId('users-status')).toContainText(`Enabled ${person.email}`);
+  await expect(row).toHaveAttribute('data-status', 'active');
+  await signIn(theirs, person);
+  await expect(theirs.getByTestId('current-user')).toHaveText(person.email);
 });

@@ -14,6 +14,7 @@ mod request;
 mod routes;
 mod server;
 mod state;
+mod tls;
 mod tokens;
 mod wire;
 

@@ -30,6 +30,8 @@ pub struct Options {
 /// A fake OpenAI chat-completions server on 127.0.0.1; it stops when dropped.
 pub struct FakeOpenAi {
     address: SocketAddr,
+    /// `http`, or `https` when started with TLS.
+    scheme: &'static str,
     state: Arc<ServerState>,
     server: JoinHandle<()>,
 }
@@ -54,6 +56,27 @@ impl FakeOpenAi {
     pub async fn start_on(port: u16, options: Options) -> io::Result<FakeOpenAi> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let address = listener.local_addr()?;
+        Ok(FakeOpenAi::serve(listener, address, "http", options))
+    }
+
+    /// Starts on a random port of 127.0.0.1, speaking https with the PEM certificate chain
+    /// `cert` and its private key `key` (a certificate for `127.0.0.1`).
+    pub async fn start_tls(options: Options, cert: &[u8], key: &[u8]) -> io::Result<FakeOpenAi> {
+        let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let address = tcp.local_addr()?;
+        let listener = crate::tls::TlsListener::new(tcp, cert, key)?;
+        Ok(FakeOpenAi::serve(listener, address, "https", options))
+    }
+
+    fn serve<L>(
+        listener: L,
+        address: SocketAddr,
+        scheme: &'static str,
+        options: Options,
+    ) -> FakeOpenAi
+    where
+        L: axum::serve::Listener<Addr = SocketAddr>,
+    {
         let state = Arc::new(ServerState::new(options));
         let shutdown = state.shutdown().clone().cancelled_owned();
         let app = router(Arc::clone(&state));
@@ -63,16 +86,17 @@ impl FakeOpenAi {
                 eprintln!("fake-openai stopped serving: {error}");
             }
         });
-        Ok(FakeOpenAi {
+        FakeOpenAi {
             address,
+            scheme,
             state,
             server,
-        })
+        }
     }
 
-    /// The API base URL, `http://127.0.0.1:PORT/v1`.
+    /// The API base URL, `http://127.0.0.1:PORT/v1` (`https` when started with TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.address)
+        format!("{}://{}/v1", self.scheme, self.address)
     }
 
     /// The bodies of every chat request received, in arrival order.

@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// marked Secure when it is https. Defaults to http://HOST:PORT.
     #[arg(long, env = "COJUDGE_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+    /// How many proxies in front of the app append the client's address to `X-Forwarded-For`
+    /// and are trusted to (0: the connecting peer is the client). The sign-in throttles count
+    /// per client address; set this to 1 behind one reverse proxy, or every person shares the
+    /// proxy's address.
+    #[arg(long, env = "COJUDGE_TRUSTED_PROXY_HOPS", default_value_t = 0)]
+    pub trusted_proxy_hops: usize,
     /// Folder with the built browser assets (`pkg/` with the wasm, JS and CSS).
     #[arg(long, env = "COJUDGE_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -85,6 +91,15 @@ pub struct ServeArgs {
     /// use `cojudge import`).
     #[arg(long, env = "COJUDGE_MAX_IMPORT_MB", default_value_t = 512)]
     pub max_import_mb: u64,
+    /// Largest `POST /api/v1/items` body once decompressed, in MB (a small gzip can hold a lot).
+    #[arg(
+        long,
+        env = "COJUDGE_MAX_IMPORT_DECOMPRESSED_MB",
+        default_value_t = 4096
+    )]
+    pub max_import_decompressed_mb: u64,
+    #[command(flatten)]
+    pub import_lines: ImportLineArgs,
     /// Seconds an item under review stays held by its annotator; the open page renews the hold,
     /// so this is how long an abandoned item waits before others can take it.
     #[arg(long, env = "COJUDGE_REVIEW_LEASE_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(5..))]
@@ -139,6 +154,18 @@ pub struct ExportDirArgs {
     /// processes on several hosts must share it (a shared volume).
     #[arg(long, env = "COJUDGE_EXPORT_DIR", default_value = ".cojudge/exports")]
     pub export_dir: PathBuf,
+    /// Days the files of an export job are kept after it finished; then they are deleted
+    /// (never while being downloaded) and the record says so. 0 keeps them forever.
+    #[arg(long, env = "COJUDGE_EXPORT_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u64,
+}
+
+impl ExportDirArgs {
+    /// How long export files are kept; `None`: forever.
+    pub fn retention(&self) -> Option<std::time::Duration> {
+        (self.retention_days > 0)
+            .then(|| std::time::Duration::from_secs(self.retention_days * 86_400))
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -257,6 +284,17 @@ pub struct ImportArgs {
     /// Overwrite items whose content changed, as long as no human has worked on them.
     #[arg(long)]
     pub replace: bool,
+    #[command(flatten)]
+    pub lines: ImportLineArgs,
+}
+
+/// The longest line an import reads (a line is held in memory whole).
+#[derive(Debug, Clone, Args)]
+pub struct ImportLineArgs {
+    /// Longest line (or CSV row) an import accepts, in MB; a longer one stops the import,
+    /// naming the line, and nothing is imported.
+    #[arg(long, env = "COJUDGE_MAX_IMPORT_LINE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_mb: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -369,7 +407,7 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Set a new password for an account.
+    /// Set a new password for an account; its sessions end at once.
     Passwd {
         #[command(flatten)]
         database: DatabaseArgs,
@@ -377,6 +415,21 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Disable an account: it cannot sign in, its sessions end at once, and the API tokens it
+    /// made stop working (until it is enabled again).
+    Disable {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
     },
     /// List accounts.
     List {

@@ -13,4 +13,5 @@ pub mod postgres;
 pub mod rest;
 pub mod seed;
 pub mod telemetry;
+pub mod tls;
 pub mod web;

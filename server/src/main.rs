@@ -7,6 +7,7 @@ use cojudge::cli::Cli;
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     cojudge::telemetry::init(cli.log_format);
+    cojudge::tls::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

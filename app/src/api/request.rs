@@ -24,6 +24,17 @@ pub async fn current_session() -> Result<Session, AppError> {
     })
 }
 
+/// The client's IP address, as the web layer found it (the peer, or the trusted proxy's
+/// `X-Forwarded-For` hop).
+pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
+    let axum::Extension(crate::services::sign_in::ClientIp(ip)) =
+        leptos_axum::extract().await.map_err(|error| {
+            tracing::error!(%error, "client IP layer missing");
+            AppError::Internal
+        })?;
+    Ok(ip)
+}
+
 /// The signed-in user of the current server-function request, if any.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;

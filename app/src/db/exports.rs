@@ -211,13 +211,14 @@ struct RecordRow {
     created_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
+    files_deleted_at: Option<DateTime<Utc>>,
 }
 
 const RECORD_SELECT: &str = "
     SELECT e.id, t.name AS task, e.spec, e.origin, e.state,
            coalesce(u.display_name, tok.name) AS requested_by,
            e.as_of, e.rows_expected, e.rows_written, e.manifest -> 'files' AS files,
-           e.manifest, e.error, e.created_at, e.started_at, e.finished_at
+           e.manifest, e.error, e.created_at, e.started_at, e.finished_at, e.files_deleted_at
       FROM exports e
       JOIN tasks t ON t.id = e.task_id
       LEFT JOIN users u ON u.id = e.requested_by
@@ -241,6 +242,7 @@ impl From<RecordRow> for ExportRecord {
             created_at: row.created_at,
             started_at: row.started_at,
             finished_at: row.finished_at,
+            files_deleted_at: row.files_deleted_at,
         }
     }
 }

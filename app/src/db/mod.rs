@@ -12,6 +12,7 @@ pub mod agreement;
 pub mod annotators;
 pub mod audit;
 pub mod evaluations;
+pub mod export_downloads;
 pub mod export_source;
 pub mod exports;
 pub mod import_writer;

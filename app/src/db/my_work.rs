@@ -2,11 +2,12 @@
 //! person's index (`annotations_user_idx`), so the cost grows with their own work only.
 
 use crate::views::my_work::TaskWork;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 pub async fn per_task(pool: &PgPool, user_id: i64) -> Result<Vec<TaskWork>, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH mine AS (
+    sqlx::query_as!(
+        TaskWork,
+        r#"WITH mine AS (
              SELECT a.item_id, a.criteria, a.created_at, a.skipped, a.flagged, a.counted,
                     i.task_id, i.golden
              FROM annotations a JOIN items i ON i.id = a.item_id
@@ -20,40 +21,23 @@ pub async fn per_task(pool: &PgPool, user_id: i64) -> Result<Vec<TaskWork>, sqlx
                     AND (SELECT count(*) FROM annotations o
                          WHERE o.item_id = m.item_id AND o.counted AND NOT o.skipped
                            AND o.retracted_at IS NULL AND o.purpose = 'annotate') > 1))
-         SELECT t.name, t.title,
-                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS today,
-                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.created_at >= date_trunc('week', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS this_week,
-                (SELECT count(*) FROM answered m WHERE m.task_id = t.id) AS total,
-                (SELECT count(*) FROM mine m WHERE m.task_id = t.id AND m.skipped) AS skipped,
-                (SELECT count(*) FROM mine m WHERE m.task_id = t.id AND m.flagged) AS flagged,
-                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.golden IS NOT NULL) AS golden_items,
+         SELECT t.name AS task, t.title,
+                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS "today!",
+                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.created_at >= date_trunc('week', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS "this_week!",
+                (SELECT count(*) FROM answered m WHERE m.task_id = t.id) AS "total!",
+                (SELECT count(*) FROM mine m WHERE m.task_id = t.id AND m.skipped) AS "skipped!",
+                (SELECT count(*) FROM mine m WHERE m.task_id = t.id AND m.flagged) AS "flagged!",
+                (SELECT count(*) FROM answered m WHERE m.task_id = t.id AND m.golden IS NOT NULL) AS "golden_items!",
                 (SELECT count(*) FROM answered m, jsonb_each_text(m.golden) g
-                 WHERE m.task_id = t.id AND m.criteria ->> g.key = g.value) AS golden_labels_matched,
-                (SELECT count(*) FROM answered m, jsonb_each_text(m.golden) g WHERE m.task_id = t.id) AS golden_labels,
-                (SELECT count(*) FROM shared s WHERE s.task_id = t.id) AS verdicts_compared,
-                (SELECT count(*) FROM shared s WHERE s.task_id = t.id AND s.matched) AS verdicts_matched
+                 WHERE m.task_id = t.id AND m.criteria ->> g.key = g.value) AS "golden_labels_matched!",
+                (SELECT count(*) FROM answered m, jsonb_each_text(m.golden) g WHERE m.task_id = t.id) AS "golden_labels!",
+                (SELECT count(*) FROM shared s WHERE s.task_id = t.id) AS "verdicts_compared!",
+                (SELECT count(*) FROM shared s WHERE s.task_id = t.id AND s.matched) AS "verdicts_matched!"
          FROM tasks t
          WHERE t.id IN (SELECT DISTINCT task_id FROM mine)
-         ORDER BY t.name",
+         ORDER BY t.name"#,
+        user_id
     )
-    .bind(user_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|row| TaskWork {
-            task: row.get("name"),
-            title: row.get("title"),
-            today: row.get("today"),
-            this_week: row.get("this_week"),
-            total: row.get("total"),
-            skipped: row.get("skipped"),
-            flagged: row.get("flagged"),
-            golden_items: row.get("golden_items"),
-            golden_labels_matched: row.get("golden_labels_matched"),
-            golden_labels: row.get("golden_labels"),
-            verdicts_compared: row.get("verdicts_compared"),
-            verdicts_matched: row.get("verdicts_matched"),
-        })
-        .collect())
+    .await
 }

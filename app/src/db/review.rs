@@ -7,7 +7,8 @@
 //! people never get the same slot; unique indexes keep one person to one slot and one counted
 //! answer per item; a submission carries a client-generated id, so a retried one is recognised.
 //! A late answer (after the lease lapsed) counts if nobody else took the slot; otherwise it is
-//! kept, uncounted, and the submitter is told.
+//! kept, uncounted, and the submitter is told. Only the slot's holder, or the person whose hold
+//! ended last (`last_holder`: released, skipped, or lapsed and taken over), may answer it.
 
 use super::users::SESSION_ACCOUNT;
 use crate::domain::ReviewPurpose;
@@ -121,7 +122,8 @@ const CLAIM_CTES: &str = "
     next AS (
         SELECT id FROM lapsed UNION ALL SELECT id FROM free),
     claimed AS (
-        UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => $4)
+        UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => $4),
+                                  last_holder = coalesce(s.user_id, s.last_holder)
         FROM next WHERE s.id = next.id
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
@@ -209,7 +211,7 @@ pub async fn renew(
 /// Hands held slots back to the queue (the person left the page); returns how many.
 pub async fn release(pool: &PgPool, slot_ids: &[i64], user_id: i64) -> Result<u64, sqlx::Error> {
     let released = sqlx::query(
-        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
+        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL, last_holder = user_id
          WHERE id = ANY($1) AND user_id = $2 AND annotation_id IS NULL
            AND set_config('synchronous_commit', 'off', true) = 'off'",
     )

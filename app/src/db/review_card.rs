@@ -4,13 +4,42 @@
 use super::review::{self, ClaimRequest};
 use crate::domain::ReviewPurpose;
 use crate::views::review::{Draft, HumanAnswer, JudgeSuggestion, ReviewCard, SuggestedLabel};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{FromRow, PgPool};
 use std::collections::BTreeMap;
 
-/// The card's columns for the slots of `source` (aliased `s`, with `id`, `item_id`, `task_id`
-/// and `lease_expires_at`), filtered by `filter`.
+/// A row of [`card_query`].
+#[derive(Debug, FromRow)]
+struct CardRow {
+    slot_id: i64,
+    item_id: i64,
+    lease_expires_at: DateTime<Utc>,
+    external_id: String,
+    context: Value,
+    output: Value,
+    generator: Option<String>,
+    golden: bool,
+    reason: Option<String>,
+    judged: Option<Value>,
+    confidence: Option<f64>,
+    model: Option<String>,
+    show_suggestion: bool,
+}
+
+/// The head of a claim's row (see [`claim_select`]): who claimed, in which task, and the slot;
+/// each NULL when the claim stopped short of it.
+#[derive(Debug, FromRow)]
+struct ClaimHead {
+    claimant: Option<i64>,
+    task_id: Option<i64>,
+    slot_id: Option<i64>,
+}
+
+/// The card's columns ([`CardRow`]) for the slots of `source` (aliased `s`, with `id`,
+/// `item_id`, `task_id` and `lease_expires_at`), filtered by `filter`. Composed at run time
+/// because the same columns are read from the table (a card by slot id) and from the claim's
+/// `slot` CTE (the claim and its card in one statement).
 fn card_query(source: &str, filter: &str) -> String {
     format!(
         "SELECT s.id AS slot_id, s.item_id, s.lease_expires_at, i.external_id, i.context, i.output,
@@ -38,12 +67,12 @@ pub async fn load(
     slot_id: i64,
     purpose: ReviewPurpose,
 ) -> Result<Option<ReviewCard>, sqlx::Error> {
-    let row = sqlx::query(&card_query("review_slots", "WHERE s.id = $1"))
+    let row = sqlx::query_as::<_, CardRow>(&card_query("review_slots", "WHERE s.id = $1"))
         .bind(slot_id)
         .fetch_optional(pool)
         .await?;
     match row {
-        Some(row) => Ok(Some(card_from(pool, &row, purpose).await?)),
+        Some(row) => Ok(Some(card_from(pool, row, purpose).await?)),
         None => Ok(None),
     }
 }
@@ -66,17 +95,19 @@ pub async fn claim(pool: &PgPool, request: ClaimRequest<'_>) -> Result<Claimed, 
     let row = review::run_claim(pool, request, &claim_select())
         .await?
         .expect("the claim's select always returns one row");
-    if row.get::<Option<i64>, _>("claimant").is_none() {
+    let head = ClaimHead::from_row(&row)?;
+    if head.claimant.is_none() {
         return Ok(Claimed::NotAllowed);
     }
-    if row.get::<Option<i64>, _>("task_id").is_none() {
+    if head.task_id.is_none() {
         return Ok(Claimed::NoSuchTask);
     }
-    if row.get::<Option<i64>, _>("slot_id").is_none() {
+    if head.slot_id.is_none() {
         return Ok(Claimed::Empty);
     }
+    let card = CardRow::from_row(&row)?;
     Ok(Claimed::Card(Box::new(
-        card_from(pool, &row, request.purpose).await?,
+        card_from(pool, card, request.purpose).await?,
     )))
 }
 
@@ -99,39 +130,34 @@ pub fn claim_sql(request: &ClaimRequest<'_>) -> String {
 /// Builds the card from a row of [`card_query`], reading the answers for adjudication.
 async fn card_from(
     pool: &PgPool,
-    row: &PgRow,
+    row: CardRow,
     purpose: ReviewPurpose,
 ) -> Result<ReviewCard, sqlx::Error> {
-    let reason: Option<String> = row.get("reason");
-    let blind =
-        row.get::<bool, _>("golden") || matches!(reason.as_deref(), Some("audit") | Some("golden"));
+    let blind = row.golden || matches!(row.reason.as_deref(), Some("audit") | Some("golden"));
     let show = match purpose {
         ReviewPurpose::Adjudicate => true,
-        ReviewPurpose::Annotate => row.get::<bool, _>("show_suggestion") && !blind,
+        ReviewPurpose::Annotate => row.show_suggestion && !blind,
     };
-    let suggestion = if show {
-        row.get::<Option<Value>, _>("judged")
-            .map(|judged| JudgeSuggestion {
-                model: row.get::<Option<String>, _>("model").unwrap_or_default(),
-                confidence: row.get("confidence"),
-                criteria: suggested_labels(&judged),
-            })
-    } else {
-        None
+    let suggestion = match (show, &row.judged) {
+        (true, Some(judged)) => Some(JudgeSuggestion {
+            model: row.model.unwrap_or_default(),
+            confidence: row.confidence,
+            criteria: suggested_labels(judged),
+        }),
+        _ => None,
     };
-    let item_id: i64 = row.get("item_id");
     let answers = match purpose {
-        ReviewPurpose::Adjudicate => human_answers(pool, item_id).await?,
+        ReviewPurpose::Adjudicate => human_answers(pool, row.item_id).await?,
         ReviewPurpose::Annotate => Vec::new(),
     };
     Ok(ReviewCard {
-        slot_id: row.get("slot_id"),
-        item_id,
-        external_id: row.get("external_id"),
-        context: row.get("context"),
-        output: row.get("output"),
-        generator: row.get("generator"),
-        lease_expires_at: row.get("lease_expires_at"),
+        slot_id: row.slot_id,
+        item_id: row.item_id,
+        external_id: row.external_id,
+        context: row.context,
+        output: row.output,
+        generator: row.generator,
+        lease_expires_at: row.lease_expires_at,
         blind,
         suggestion,
         answers,
@@ -165,23 +191,23 @@ fn suggested_labels(judged: &Value) -> BTreeMap<String, SuggestedLabel> {
 
 /// Every counted, standing human annotation of the item, oldest first.
 async fn human_answers(pool: &PgPool, item_id: i64) -> Result<Vec<HumanAnswer>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT u.display_name, a.criteria, a.rationale, a.flagged
          FROM annotations a JOIN users u ON u.id = a.user_id
          WHERE a.item_id = $1 AND a.purpose = 'annotate' AND a.counted AND NOT a.skipped
            AND a.retracted_at IS NULL
          ORDER BY a.id",
+        item_id
     )
-    .bind(item_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|row| HumanAnswer {
-            annotator: row.get("display_name"),
-            labels: labels_of(row.get("criteria")),
-            rationale: row.get("rationale"),
-            flagged: row.get("flagged"),
+            annotator: row.display_name,
+            labels: labels_of(row.criteria),
+            rationale: row.rationale,
+            flagged: row.flagged,
         })
         .collect())
 }
@@ -192,17 +218,17 @@ pub async fn draft(
     client_id: uuid::Uuid,
     user_id: i64,
 ) -> Result<Option<Draft>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT criteria, rationale, flagged FROM annotations WHERE client_id = $1 AND user_id = $2",
+        client_id,
+        user_id
     )
-    .bind(client_id)
-    .bind(user_id)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| Draft {
-        labels: labels_of(row.get("criteria")),
-        rationale: row.get("rationale"),
-        flagged: row.get("flagged"),
+        labels: labels_of(row.criteria),
+        rationale: row.rationale,
+        flagged: row.flagged,
     }))
 }
 

@@ -5,13 +5,15 @@
 //! the item has all its answers, agreeing ones become the final `human` verdict while
 //! disagreeing ones open an adjudication slot; an adjudicator's answer is the `adjudicated`
 //! verdict. A retried submission (same client id) is recognised and changes nothing; a late one
-//! counts if nobody else took the slot, otherwise it is kept, uncounted.
+//! counts if nobody else took the slot, otherwise it is kept, uncounted. An answer to a slot
+//! the submitter neither holds nor held last is refused and stores nothing.
 
 use super::review::Claimant;
 use crate::domain::{AnswerOutcome, ReviewPurpose};
 use crate::domain::{Criterion, Grading, LabelScale, Verdict, VerdictError};
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Postgres, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -40,6 +42,9 @@ pub enum SubmitError {
     UnknownSlot,
     #[error("not signed in with a role that may answer on this queue")]
     NotAllowed,
+    /// The slot was never handed to the submitter (they neither hold it nor held it last).
+    #[error("this item was not handed to you")]
+    NotHeld,
     #[error(transparent)]
     Labels(#[from] VerdictError),
     #[error(transparent)]
@@ -63,11 +68,34 @@ pub async fn submit(
     }
 }
 
+/// The slot being answered, locked with its item, and the rubric its answer is read under.
+#[derive(Debug, FromRow)]
+struct SlotRow {
+    /// The submitter's user id.
+    me: i64,
+    item_id: i64,
+    purpose: String,
+    /// Who holds the slot's lease (it may have lapsed).
+    user_id: Option<i64>,
+    /// Whose hold ended last without an answer (released, skipped, or lapsed and taken over).
+    last_holder: Option<i64>,
+    /// The answer that filled the slot.
+    annotation_id: Option<i64>,
+    current_rubric: i32,
+    criteria: Value,
+    scale: Value,
+    grading: Option<Value>,
+    /// Whether an answer with this client id was stored before.
+    seen: bool,
+}
+
 async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutcome, SubmitError> {
     let mut tx = pool.begin().await?;
+    // Composed at run time: the submitter's CTE differs for a user id and a session.
     let slot_query = format!(
         "WITH {}
-         SELECT me.id AS me, s.item_id, s.purpose, s.user_id, s.annotation_id, t.current_rubric,
+         SELECT me.id AS me, s.item_id, s.purpose, s.user_id, s.last_holder, s.annotation_id,
+                t.current_rubric,
                 r.definition -> 'criteria' AS criteria, r.definition -> 'scale' AS scale,
                 r.definition -> 'grading' AS grading,
                 EXISTS (SELECT 1 FROM annotations a WHERE a.client_id = $2) AS seen
@@ -86,35 +114,40 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
                 .bind(submission.slot_id)
                 .bind(submission.client_id),
         )
+        .try_map(|row: PgRow| SlotRow::from_row(&row))
         .fetch_optional(&mut *tx)
         .await?;
     let Some(slot) = slot else {
         return why_no_slot(&mut tx, submission).await;
     };
-    if slot.get::<bool, _>("seen") {
+    if slot.seen {
         return Ok(AnswerOutcome::Duplicate);
     }
-    let user_id: i64 = slot.get("me");
-    let purpose: String = slot.get("purpose");
+    let user_id = slot.me;
+    let purpose = slot.purpose.as_str();
     if purpose != submission.purpose.as_str() {
         return Err(SubmitError::UnknownSlot);
     }
-    let item_id: i64 = slot.get("item_id");
-    let holder: Option<i64> = slot.get("user_id");
-    let filled: Option<i64> = slot.get("annotation_id");
-    let rubric_version: i32 = slot.get("current_rubric");
+    let item_id = slot.item_id;
+    let holder = slot.user_id;
+    let filled = slot.annotation_id;
+    let rubric_version = slot.current_rubric;
+    // Only a person the slot was handed to may answer it: its holder, or whoever held it last.
+    if holder != Some(user_id) && slot.last_holder != Some(user_id) {
+        return Err(SubmitError::NotHeld);
+    }
     let verdict = match &submission.labels {
         Some(labels) => Some(verdict_of(&slot, labels)?),
         None => None,
     };
-    // Ours while nobody else has filled or taken the slot, even after our lease lapsed.
+    // Ours while nobody else has filled or taken the slot, even after our hold ended.
     let ours = filled.is_none() && holder.is_none_or(|holder| holder == user_id);
     let counted = ours && submission.labels.is_some();
     // The answer is always stored; what happens to the slot depends on whose it is.
     let slot_change = match (ours, counted) {
         (false, _) => "SELECT 1",
         (true, false) => {
-            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
+            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL, last_holder = $2
              WHERE id = $3 AND EXISTS (SELECT 1 FROM answer)"
         }
         (true, true) => {
@@ -123,6 +156,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
              WHERE id = $3"
         }
     };
+    // Composed at run time: what happens to the slot depends on whose it is (above).
     sqlx::query(&format!(
         "WITH answer AS (
              INSERT INTO annotations (item_id, user_id, slot_id, client_id, rubric_version, purpose,
@@ -137,7 +171,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     .bind(submission.slot_id)
     .bind(submission.client_id)
     .bind(rubric_version)
-    .bind(&purpose)
+    .bind(purpose)
     .bind(
         submission
             .labels
@@ -158,6 +192,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
         (true, None) => AnswerOutcome::Skipped,
         (true, Some(verdict)) if purpose == "adjudicate" => {
             let labels = serde_json::to_value(&submission.labels).expect("labels serialise");
+            // Composed: the verdict CTEs are shared with `finish_if_complete`.
             sqlx::query(&format!(
                 "WITH {} SELECT 1",
                 verdict_ctes("VALUES ($1, $2::jsonb, $3, $4, 'adjudicated', $5, $6)")
@@ -181,15 +216,13 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
 }
 
 /// The verdict `labels` make under the rubric read with the slot.
-fn verdict_of(
-    slot: &sqlx::postgres::PgRow,
-    labels: &BTreeMap<String, String>,
-) -> Result<Verdict, SubmitError> {
+fn verdict_of(slot: &SlotRow, labels: &BTreeMap<String, String>) -> Result<Verdict, SubmitError> {
     let decode = |e: serde_json::Error| SubmitError::Database(sqlx::Error::Decode(Box::new(e)));
-    let criteria: Vec<Criterion> = serde_json::from_value(slot.get("criteria")).map_err(decode)?;
-    let scale: LabelScale = serde_json::from_value(slot.get("scale")).map_err(decode)?;
+    let criteria: Vec<Criterion> = serde_json::from_value(slot.criteria.clone()).map_err(decode)?;
+    let scale: LabelScale = serde_json::from_value(slot.scale.clone()).map_err(decode)?;
     let grading: Grading = slot
-        .get::<Option<Value>, _>("grading")
+        .grading
+        .clone()
         .map(serde_json::from_value)
         .transpose()
         .map_err(decode)?
@@ -203,6 +236,7 @@ async fn why_no_slot(
     tx: &mut Transaction<'_, Postgres>,
     submission: &Submission<'_>,
 ) -> Result<AnswerOutcome, SubmitError> {
+    // Composed at run time: the submitter's CTE differs for a user id and a session.
     let query = format!(
         "WITH {} SELECT (SELECT id FROM me),
                         EXISTS (SELECT 1 FROM annotations WHERE client_id = $1)",
@@ -211,7 +245,7 @@ async fn why_no_slot(
     let (me, seen): (Option<i64>, bool) = submission
         .submitter
         .bind(sqlx::query(&query).bind(submission.client_id))
-        .try_map(|row: sqlx::postgres::PgRow| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .try_map(|row: PgRow| <(Option<i64>, bool)>::from_row(&row))
         .fetch_one(&mut **tx)
         .await?;
     match (me, seen) {
@@ -230,6 +264,7 @@ async fn finish_if_complete(
     decided_by: i64,
     rubric_version: i32,
 ) -> Result<bool, SubmitError> {
+    // Composed: the verdict CTEs are shared with an adjudicator's answer.
     let (complete, agree): (bool, bool) = sqlx::query_as(&format!(
         "WITH answers AS (
              SELECT id, criteria, qualified, grade FROM annotations
@@ -254,15 +289,15 @@ async fn finish_if_complete(
     .fetch_one(&mut **tx)
     .await?;
     if complete && !agree {
-        sqlx::query(
+        sqlx::query!(
             "WITH adjudication AS (
                  INSERT INTO review_slots (item_id, task_id, purpose, priority)
                  SELECT id, task_id, 'adjudicate', 0 FROM items WHERE id = $1
                  RETURNING item_id)
              UPDATE items SET state = 'adjudication', updated_at = now()
              WHERE id = (SELECT item_id FROM adjudication)",
+            item_id
         )
-        .bind(item_id)
         .execute(&mut **tx)
         .await?;
     }

@@ -4,7 +4,7 @@
 //! adjudication it opened is withdrawn. An undo is refused once someone else has acted on the
 //! item since (an adjudicator took it, another person took the skipped slot).
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -36,47 +36,43 @@ pub async fn undo(
     lease: Duration,
 ) -> Result<Reopened, UndoError> {
     let mut tx = pool.begin().await?;
-    let answer = sqlx::query(
-        "SELECT id, slot_id, item_id, purpose, skipped, counted,
-                created_at > now() - make_interval(secs => $3) AS recent
-         FROM annotations WHERE client_id = $1 AND user_id = $2 AND retracted_at IS NULL
-         FOR UPDATE",
+    let answer = sqlx::query!(
+        r#"SELECT id, slot_id, item_id, purpose, skipped, counted,
+                  created_at > now() - make_interval(secs => $3) AS "recent!"
+           FROM annotations WHERE client_id = $1 AND user_id = $2 AND retracted_at IS NULL
+           FOR UPDATE"#,
+        client_id,
+        user_id,
+        window.as_secs_f64()
     )
-    .bind(client_id)
-    .bind(user_id)
-    .bind(window.as_secs_f64())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(UndoError::NotFound)?;
-    if !answer.get::<bool, _>("recent") {
+    if !answer.recent {
         return Err(UndoError::TooLate);
     }
-    let annotation_id: i64 = answer.get("id");
-    let item_id: i64 = answer.get("item_id");
-    let slot_id: i64 = answer
-        .get::<Option<i64>, _>("slot_id")
-        .ok_or(UndoError::Settled)?;
-    let skipped: bool = answer.get("skipped");
+    let annotation_id = answer.id;
+    let item_id = answer.item_id;
+    let slot_id = answer.slot_id.ok_or(UndoError::Settled)?;
+    let skipped = answer.skipped;
     // An answer kept after someone else took the item was never counted: nothing to take back.
-    if !skipped && !answer.get::<bool, _>("counted") {
+    if !skipped && !answer.counted {
         return Err(UndoError::Settled);
     }
-    let state: String = sqlx::query_scalar("SELECT state FROM items WHERE id = $1 FOR UPDATE")
-        .bind(item_id)
+    let state = sqlx::query_scalar!("SELECT state FROM items WHERE id = $1 FOR UPDATE", item_id)
         .fetch_one(&mut *tx)
         .await?;
-    let slot = sqlx::query(
+    let slot = sqlx::query!(
         "SELECT annotation_id, user_id, lease_expires_at > now() AS live
          FROM review_slots WHERE id = $1 FOR UPDATE",
+        slot_id
     )
-    .bind(slot_id)
     .fetch_one(&mut *tx)
     .await?;
-    let filled_by: Option<i64> = slot.get("annotation_id");
+    let filled_by = slot.annotation_id;
     if skipped {
-        let holder: Option<i64> = slot.get("user_id");
-        let live: Option<bool> = slot.get("live");
-        let free = holder.is_none() || holder == Some(user_id) || live == Some(false);
+        let holder = slot.user_id;
+        let free = holder.is_none() || holder == Some(user_id) || slot.live == Some(false);
         if filled_by.is_some() || !free {
             return Err(UndoError::Settled);
         }
@@ -84,21 +80,22 @@ pub async fn undo(
         if filled_by != Some(annotation_id) {
             return Err(UndoError::Settled);
         }
-        let purpose: String = answer.get("purpose");
-        unwind_outcome(&mut tx, item_id, &purpose, &state).await?;
+        unwind_outcome(&mut tx, item_id, &answer.purpose, &state).await?;
     }
-    sqlx::query("UPDATE annotations SET retracted_at = now() WHERE id = $1")
-        .bind(annotation_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "UPDATE annotations SET retracted_at = now() WHERE id = $1",
+        annotation_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "UPDATE review_slots SET annotation_id = NULL, user_id = $2,
                 lease_expires_at = now() + make_interval(secs => $3)
          WHERE id = $1",
+        slot_id,
+        user_id,
+        lease.as_secs_f64()
     )
-    .bind(slot_id)
-    .bind(user_id)
-    .bind(lease.as_secs_f64())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -119,18 +116,19 @@ async fn unwind_outcome(
             "human_review"
         }
         ("annotate", "adjudication") => {
-            let withdrawn = sqlx::query(
+            let withdrawn = sqlx::query!(
                 "DELETE FROM review_slots
                  WHERE item_id = $1 AND purpose = 'adjudicate' AND annotation_id IS NULL
                    AND (user_id IS NULL OR lease_expires_at < now())",
+                item_id
             )
-            .bind(item_id)
             .execute(&mut **tx)
             .await?;
-            let remaining: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM review_slots WHERE item_id = $1 AND purpose = 'adjudicate'",
+            let remaining = sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM review_slots
+                   WHERE item_id = $1 AND purpose = 'adjudicate'"#,
+                item_id
             )
-            .bind(item_id)
             .fetch_one(&mut **tx)
             .await?;
             if withdrawn.rows_affected() == 0 || remaining > 0 {
@@ -144,11 +142,13 @@ async fn unwind_outcome(
         }
         _ => return Err(UndoError::Settled),
     };
-    sqlx::query("UPDATE items SET state = $2, updated_at = now() WHERE id = $1")
-        .bind(item_id)
-        .bind(back_to)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE items SET state = $2, updated_at = now() WHERE id = $1",
+        item_id,
+        back_to
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -157,11 +157,13 @@ async fn remove_verdict(
     item_id: i64,
     provenance: &str,
 ) -> Result<(), UndoError> {
-    let removed = sqlx::query("DELETE FROM verdicts WHERE item_id = $1 AND provenance = $2")
-        .bind(item_id)
-        .bind(provenance)
-        .execute(&mut **tx)
-        .await?;
+    let removed = sqlx::query!(
+        "DELETE FROM verdicts WHERE item_id = $1 AND provenance = $2",
+        item_id,
+        provenance
+    )
+    .execute(&mut **tx)
+    .await?;
     if removed.rows_affected() == 1 {
         Ok(())
     } else {

@@ -1,9 +1,17 @@
 //! The `sessions` table behind the session store (`services::session_store`): one row per
-//! session, its data as JSON and the signed-in person's id in a column of its own.
+//! session, its data as JSON and the signed-in person's id in a column of its own. A row's id
+//! is [`stored_id`] of the id the cookie carries, never the id itself (migration 0020), so the
+//! table holds nothing a browser could sign in with. Every function here takes a stored id.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sha2::Digest;
 use sqlx::PgPool;
+
+/// The id a session's row is stored under: the hex sha256 of the cookie's session id.
+pub fn stored_id(cookie_id: &str) -> String {
+    hex::encode(sha2::Sha256::digest(cookie_id.as_bytes()))
+}
 
 /// A session's row.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,4 +81,17 @@ pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .execute(pool)
         .await?;
     Ok(deleted.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_id;
+
+    #[test]
+    fn a_stored_id_is_the_hex_sha256_of_the_cookie_id() {
+        assert_eq!(
+            stored_id("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

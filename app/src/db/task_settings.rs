@@ -7,7 +7,7 @@ use crate::domain::{JudgeSettings, PromptOverrides, TaskDefinition};
 use crate::views::task_settings::{
     AuditLine, EditableSettings, FlaggedAnswer, RubricVersion, TaskSettingsView,
 };
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 
 /// Entries of the audit log, versions and flags shown at most.
 const LIST_LIMIT: i64 = 50;
@@ -16,62 +16,43 @@ pub async fn view(pool: &PgPool, name: &str) -> Result<Option<TaskSettingsView>,
     let Some((task_id, rubric_version, definition)) = current_definition(pool, name).await? else {
         return Ok(None);
     };
-    let versions = sqlx::query(
-        "SELECT r.version, r.note, r.created_at, u.email
-         FROM rubrics r LEFT JOIN users u ON u.id = r.created_by
-         WHERE r.task_id = $1 ORDER BY r.version DESC LIMIT $2",
+    let versions = sqlx::query_as!(
+        RubricVersion,
+        r#"SELECT r.version, r.note, r.created_at, u.email AS "created_by?"
+           FROM rubrics r LEFT JOIN users u ON u.id = r.created_by
+           WHERE r.task_id = $1 ORDER BY r.version DESC LIMIT $2"#,
+        task_id,
+        LIST_LIMIT
     )
-    .bind(task_id)
-    .bind(LIST_LIMIT)
     .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| RubricVersion {
-        version: row.get("version"),
-        note: row.get("note"),
-        created_by: row.get("email"),
-        created_at: row.get("created_at"),
-    })
-    .collect();
-    let audit = sqlx::query(
-        "SELECT l.at, l.action, l.details::text AS details,
-                coalesce(u.email, 'token ' || t.name, nullif(l.actor_label, ''), 'system') AS actor
-         FROM audit_log l
-         LEFT JOIN users u ON u.id = l.actor_user_id
-         LEFT JOIN api_tokens t ON t.id = l.actor_token_id
-         WHERE l.target_type = 'task' AND l.target_id = $1
-         ORDER BY l.id DESC LIMIT $2",
+    .await?;
+    let audit = sqlx::query_as!(
+        AuditLine,
+        r#"SELECT l.at, l.action, l.details::text AS "details!",
+                  coalesce(u.email, 'token ' || t.name, nullif(l.actor_label, ''), 'system')
+                      AS "actor!"
+           FROM audit_log l
+           LEFT JOIN users u ON u.id = l.actor_user_id
+           LEFT JOIN api_tokens t ON t.id = l.actor_token_id
+           WHERE l.target_type = 'task' AND l.target_id = $1
+           ORDER BY l.id DESC LIMIT $2"#,
+        name,
+        LIST_LIMIT
     )
-    .bind(name)
-    .bind(LIST_LIMIT)
     .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| AuditLine {
-        at: row.get("at"),
-        actor: row.get("actor"),
-        action: row.get("action"),
-        details: row.get("details"),
-    })
-    .collect();
-    let flagged = sqlx::query(
-        "SELECT i.external_id, u.email, coalesce(a.skip_reason, a.rationale) AS note, a.created_at
-         FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.user_id
-         WHERE i.task_id = $1 AND a.flagged AND a.retracted_at IS NULL
-         ORDER BY a.id DESC LIMIT $2",
+    .await?;
+    let flagged = sqlx::query_as!(
+        FlaggedAnswer,
+        r#"SELECT i.external_id, u.email AS annotator,
+                  coalesce(a.skip_reason, a.rationale) AS note, a.created_at AS at
+           FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.user_id
+           WHERE i.task_id = $1 AND a.flagged AND a.retracted_at IS NULL
+           ORDER BY a.id DESC LIMIT $2"#,
+        task_id,
+        LIST_LIMIT
     )
-    .bind(task_id)
-    .bind(LIST_LIMIT)
     .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| FlaggedAnswer {
-        external_id: row.get("external_id"),
-        annotator: row.get("email"),
-        note: row.get("note"),
-        at: row.get("created_at"),
-    })
-    .collect();
+    .await?;
     Ok(Some(TaskSettingsView {
         name: name.to_string(),
         rubric_version,
@@ -144,15 +125,16 @@ pub async fn promote_judge(
     evaluation_id: i64,
     user_id: i64,
 ) -> Result<i32, VersionError> {
-    let found: Option<(serde_json::Value, serde_json::Value)> = sqlx::query_as(
+    let found = sqlx::query!(
         "SELECT e.judge, e.prompts FROM judge_evaluations e JOIN tasks t ON t.id = e.task_id
          WHERE e.id = $1 AND t.name = $2",
+        evaluation_id,
+        name
     )
-    .bind(evaluation_id)
-    .bind(name)
     .fetch_optional(pool)
-    .await?;
-    let (judge, prompts) = found.ok_or(VersionError::NoSuchEvaluation(evaluation_id))?;
+    .await?
+    .ok_or(VersionError::NoSuchEvaluation(evaluation_id))?;
+    let (judge, prompts) = (found.judge, found.prompts);
     let unreadable = |error: serde_json::Error| VersionError::Unreadable(error.to_string());
     let judge: JudgeSettings = serde_json::from_value(judge).map_err(unreadable)?;
     let prompts: PromptOverrides = serde_json::from_value(prompts).map_err(unreadable)?;
@@ -176,11 +158,13 @@ pub async fn promote_judge(
         change,
     )
     .await?;
-    sqlx::query("UPDATE judge_evaluations SET promoted_at = now(), promoted_by = $2 WHERE id = $1")
-        .bind(evaluation_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE judge_evaluations SET promoted_at = now(), promoted_by = $2 WHERE id = $1",
+        evaluation_id,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -198,11 +182,12 @@ async fn new_version<'p>(
     change: impl FnOnce(&TaskDefinition) -> Result<(TaskDefinition, serde_json::Value), VersionError>,
 ) -> Result<(Transaction<'p, Postgres>, i32), VersionError> {
     let mut tx = pool.begin().await?;
-    let locked: Option<i32> =
-        sqlx::query_scalar("SELECT current_rubric FROM tasks WHERE name = $1 FOR NO KEY UPDATE")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let locked = sqlx::query_scalar!(
+        "SELECT current_rubric FROM tasks WHERE name = $1 FOR NO KEY UPDATE",
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(current) = locked else {
         return Err(VersionError::NoSuchTask(name.to_string()));
     };
@@ -222,12 +207,15 @@ async fn new_version<'p>(
             )))
         }
     };
-    sqlx::query("UPDATE rubrics SET created_by = $3 WHERE task_id = (SELECT id FROM tasks WHERE name = $1) AND version = $2")
-        .bind(name)
-        .bind(version)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE rubrics SET created_by = $3
+         WHERE task_id = (SELECT id FROM tasks WHERE name = $1) AND version = $2",
+        name,
+        version,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
     details["from_version"] = current.into();
     details["to_version"] = version.into();
     audit::record(

@@ -197,7 +197,8 @@ pub async fn revoke(
     })
 }
 
-/// The active (neither revoked nor expired) token with this secret, if any. Marks it used, at
+/// The active token with this secret, if any: neither revoked nor expired, and not made by an
+/// account that is disabled now (it works again if the account is enabled). Marks it used, at
 /// most once a minute, so that busy clients do not cause a write per request.
 pub async fn authenticate(
     pool: &PgPool,
@@ -205,9 +206,12 @@ pub async fn authenticate(
 ) -> Result<Option<TokenIdentity>, sqlx::Error> {
     let row = sqlx::query!(
         r#"WITH found AS (
-               SELECT id, name, role FROM api_tokens
-               WHERE token_hash = $1 AND revoked_at IS NULL
-                 AND (expires_at IS NULL OR expires_at > now())
+               SELECT t.id, t.name, t.role FROM api_tokens t
+               WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+                 AND (t.expires_at IS NULL OR t.expires_at > now())
+                 -- a token acts for the account that made it: not while that one is disabled
+                 AND NOT EXISTS (SELECT 1 FROM users u
+                                  WHERE u.id = t.created_by AND u.disabled_at IS NOT NULL)
            ), touched AS (
                UPDATE api_tokens SET last_used_at = now()
                WHERE id IN (SELECT id FROM found)

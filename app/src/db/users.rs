@@ -71,7 +71,8 @@ pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<Credenti
 pub const SESSION_ACCOUNT: &str = "sessions s JOIN users u ON u.id = s.user_id
      WHERE s.expires_at > now() AND u.disabled_at IS NULL";
 
-/// The active account signed in with session `session_id`, if the session has not expired.
+/// The active account signed in with the session stored as `session_id` (see
+/// `sessions::stored_id`), if the session has not expired.
 pub async fn find_by_session(
     pool: &PgPool,
     session_id: &str,
@@ -131,20 +132,67 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserSummary>, sqlx::Error> {
         .collect()
 }
 
-/// Replaces the password hash of `email`; false when there is no such account.
+/// Replaces the password hash of `email` and ends the account's sessions; the account's id, or
+/// `None` when there is no such account.
 pub async fn set_password_hash(
     db: impl PgExecutor<'_>,
     email: &Email,
     password_hash: &str,
-) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query!(
-        "UPDATE users SET password_hash = $2 WHERE email = $1",
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "WITH changed AS (
+             UPDATE users SET password_hash = $2 WHERE email = $1 RETURNING id),
+         ended AS (
+             DELETE FROM sessions WHERE user_id IN (SELECT id FROM changed))
+         SELECT id FROM changed",
         email.as_str(),
         password_hash
     )
-    .execute(db)
+    .fetch_optional(db)
+    .await
+}
+
+/// What disabling or enabling an account changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessChange {
+    pub user_id: i64,
+    /// False when the account already was as asked.
+    pub changed: bool,
+    /// Sessions ended (disabling ends them all).
+    pub sessions_ended: i64,
+}
+
+/// Disables (`disabled`) or enables the account `email`; disabling ends its sessions at once.
+/// `None` when there is no such account.
+pub async fn set_disabled(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    disabled: bool,
+) -> Result<Option<AccessChange>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"WITH target AS (
+               SELECT id, (disabled_at IS NOT NULL) <> $2 AS changes FROM users WHERE email = $1),
+           updated AS (
+               UPDATE users u
+                  SET disabled_at = CASE WHEN $2 THEN now() END
+                 FROM target WHERE u.id = target.id AND target.changes
+               RETURNING u.id),
+           ended AS (
+               DELETE FROM sessions WHERE $2 AND user_id IN (SELECT id FROM target)
+               RETURNING 1)
+           SELECT id AS "id!", changes AS "changes!",
+                  (SELECT count(*) FROM ended) AS "sessions_ended!"
+             FROM target"#,
+        email.as_str(),
+        disabled,
+    )
+    .fetch_optional(db)
     .await?;
-    Ok(updated.rows_affected() == 1)
+    Ok(row.map(|row| AccessChange {
+        user_id: row.id,
+        changed: row.changes,
+        sessions_ended: row.sessions_ended,
+    }))
 }
 
 /// How many accounts exist.

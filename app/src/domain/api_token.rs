@@ -95,7 +95,12 @@ pub enum TokenInputError {
     BadExpiry(String),
     #[error("the expiry {0} is not in the future")]
     ExpiryPassed(String),
+    #[error("the expiry {0} is too far off: a token lasts at most {MAX_TOKEN_DAYS} days (omit the expiry for one that never expires)")]
+    ExpiryTooFar(String),
 }
+
+/// The longest a token with an expiry may last, in days (about ten years).
+pub const MAX_TOKEN_DAYS: i64 = 3_653;
 
 /// A token's name: what people call it in lists, logs and `cojudge token revoke NAME`.
 pub fn parse_name(raw: &str) -> Result<String, TokenInputError> {
@@ -120,7 +125,7 @@ pub fn parse_role(raw: &str) -> Result<Role, TokenInputError> {
 }
 
 /// When a token expires: `30d` or `12h` from `now`, a date (the token works through that whole
-/// day, UTC), or an RFC 3339 time. Empty means never.
+/// day, UTC), or an RFC 3339 time, at most [`MAX_TOKEN_DAYS`] ahead. Empty means never.
 pub fn parse_expiry(
     raw: &str,
     now: DateTime<Utc>,
@@ -130,10 +135,20 @@ pub fn parse_expiry(
         return Ok(None);
     }
     let bad = || TokenInputError::BadExpiry(text.to_string());
+    let too_far = || TokenInputError::ExpiryTooFar(text.to_string());
+    // A number of days or hours ahead; any count too big for a date is too far.
+    let ahead = |count: &str, unit: fn(i64) -> Option<Duration>| {
+        let count = count.parse::<u64>().map_err(|_| bad())?;
+        let span = i64::try_from(count)
+            .ok()
+            .and_then(unit)
+            .ok_or_else(too_far)?;
+        now.checked_add_signed(span).ok_or_else(too_far)
+    };
     let at = if let Some(days) = text.strip_suffix('d') {
-        now + Duration::days(days.parse::<u32>().map_err(|_| bad())?.into())
+        ahead(days, Duration::try_days)?
     } else if let Some(hours) = text.strip_suffix('h') {
-        now + Duration::hours(hours.parse::<u32>().map_err(|_| bad())?.into())
+        ahead(hours, Duration::try_hours)?
     } else if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let next_day = date.succ_opt().ok_or_else(bad)?;
         next_day.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc()
@@ -144,6 +159,9 @@ pub fn parse_expiry(
     };
     if at <= now {
         return Err(TokenInputError::ExpiryPassed(text.to_string()));
+    }
+    if at > now + Duration::days(MAX_TOKEN_DAYS) {
+        return Err(too_far());
     }
     Ok(Some(at))
 }
@@ -310,6 +328,30 @@ mod tests {
                 "{past}"
             );
         }
+    }
+
+    #[test]
+    fn an_expiry_too_far_off_is_refused_not_overflowed() {
+        for far in [
+            "99999999d",
+            "18446744073709551615d",
+            "99999999999999h",
+            "3654d",
+            "2099-01-01",
+        ] {
+            assert!(
+                matches!(
+                    parse_expiry(far, now()),
+                    Err(TokenInputError::ExpiryTooFar(_))
+                ),
+                "{far}"
+            );
+        }
+        assert!(parse_expiry("3653d", now()).unwrap().is_some());
+        assert!(matches!(
+            parse_expiry("184467440737095516150d", now()),
+            Err(TokenInputError::BadExpiry(_))
+        ));
     }
 
     #[test]

@@ -9,6 +9,9 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
+/// The longest address accepted, in bytes (RFC 5321's limit on a path, less its brackets).
+pub const MAX_EMAIL_LENGTH: usize = 254;
+
 /// Why a text is not an acceptable e-mail address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
@@ -26,7 +29,7 @@ impl Email {
         if email.is_empty() {
             return Err(EmailError::Empty);
         }
-        if email.len() > 254 {
+        if email.len() > MAX_EMAIL_LENGTH {
             return Err(EmailError::TooLong);
         }
         let malformed = || EmailError::Malformed(raw.trim().to_string());

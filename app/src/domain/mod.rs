@@ -18,7 +18,7 @@ pub mod task_name;
 pub mod verdict;
 
 pub use api_token::{TokenSecret, TokenStatus};
-pub use email::Email;
+pub use email::{Email, MAX_EMAIL_LENGTH};
 pub use export::{
     ExportFilters, ExportFormat, ExportShape, ExportSpec, ProvenanceFilter, Rebalance, SpecError,
     EXPORT_SCHEMA_VERSION,

@@ -102,6 +102,9 @@ pub async fn record_answer(
         .map_err(|error| match error {
             SubmitError::UnknownSlot => ServiceError::NotFound("That review item".into()),
             SubmitError::NotAllowed => ServiceError::Refused,
+            SubmitError::NotHeld => ServiceError::Conflict(
+                "This item was not handed to you; take the next one from the queue.".into(),
+            ),
             SubmitError::Labels(error) => ServiceError::Invalid(error.to_string()),
             SubmitError::Database(error) => error.into(),
         })

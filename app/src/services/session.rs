@@ -41,7 +41,10 @@ pub async fn user_of(
     Ok(db::users::find_by_session(&state.pool, &id).await?)
 }
 
-/// The id of `session` as its cookie names it (whether or not it exists), without loading it.
+/// The id `session`'s row is stored under (the hash of the id its cookie names), whether or not
+/// the row exists, without loading it.
 pub fn session_id(session: &Session) -> Option<String> {
-    session.id().map(|id| id.to_string())
+    session
+        .id()
+        .map(|id| db::sessions::stored_id(&id.to_string()))
 }

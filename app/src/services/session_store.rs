@@ -1,5 +1,6 @@
 //! Where tower-sessions keeps sessions: the `sessions` table, one row per session, its data as
-//! JSON and the signed-in person's id in a column of its own.
+//! JSON and the signed-in person's id in a column of its own, under the hash of the cookie's
+//! session id (`db::sessions::stored_id`), never the id itself.
 //!
 //! That column is why cojudge has its own store: a request is authenticated by one indexed
 //! lookup joining the session to its account (see [`super::session`]), or inside the statement
@@ -65,7 +66,7 @@ impl PgSessionStore {
     /// Writes `record`'s row, doing `on_taken` if its id is taken; returns rows written.
     async fn write(&self, record: &Record, on_taken: OnTakenId) -> session_store::Result<u64> {
         let (data, user_id, expires_at) = columns(record)?;
-        let id = record.id.to_string();
+        let id = sessions::stored_id(&record.id.to_string());
         let row = SessionRow {
             id: &id,
             user_id,
@@ -95,7 +96,7 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row = sessions::load(&self.pool, &id.to_string())
+        let row = sessions::load(&self.pool, &sessions::stored_id(&id.to_string()))
             .await
             .map_err(backend)?;
         let Some((data, expires_at)) = row else {
@@ -111,7 +112,7 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(&self.pool, &id.to_string())
+        sessions::delete(&self.pool, &sessions::stored_id(&id.to_string()))
             .await
             .map_err(backend)
     }

@@ -17,6 +17,7 @@ use leptos_router::{path, SsrMode};
 
 /// The whole HTML document, rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    crate::response::set_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -43,6 +43,9 @@ pub struct ExportRecord {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// When the files were deleted (`COJUDGE_EXPORT_RETENTION_DAYS` after the export finished);
+    /// the record and its manifest stay.
+    pub files_deleted_at: Option<DateTime<Utc>>,
 }
 
 /// The spec's problems as one message naming each field.

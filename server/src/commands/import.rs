@@ -6,6 +6,7 @@
 
 use crate::cli::ImportArgs;
 use crate::database::Database;
+use crate::ingest::source::InputLimits;
 use crate::ingest::{self, ImportOptions, ImportReport, InvalidLinePolicy, Source};
 use anyhow::Context;
 use app::db::audit::Actor;
@@ -21,10 +22,15 @@ pub const EXIT_PARTIAL: u8 = 2;
 
 pub async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let bytes_read = Arc::new(AtomicU64::new(0));
+    // Local files are the operator's own: only a line's length is limited (memory).
+    let limits = InputLimits {
+        max_line_bytes: args.lines.max_line_mb * 1_000_000,
+        max_total_bytes: None,
+    };
     let mut sources = Vec::new();
     for path in &args.files {
         sources.push(
-            Source::open(path, args.format, bytes_read.clone())
+            Source::open(path, args.format, bytes_read.clone(), limits)
                 .with_context(|| format!("opening {path}"))?,
         );
     }

@@ -42,11 +42,16 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         site_root: args.site_root.clone(),
         session_hours: args.session_hours,
         max_import_bytes: args.max_import_mb * 1_000_000,
+        import_input_limits: crate::ingest::source::InputLimits {
+            max_line_bytes: args.import_lines.max_line_mb * 1_000_000,
+            max_total_bytes: Some(args.max_import_decompressed_mb * 1_000_000),
+        },
         review: app::services::ReviewSettings {
             lease: std::time::Duration::from_secs(args.review_lease_secs),
             undo_window: std::time::Duration::from_secs(args.undo_secs),
         },
         export_dir: args.exports.export_dir.clone(),
+        trusted_proxy_hops: crate::web::TrustedProxyHops(args.trusted_proxy_hops),
     };
     crate::web::sessions::spawn_expired_session_cleanup(db.pool.clone());
     let router = build_router(db.pool.clone(), &config);
@@ -70,10 +75,11 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         ))
     });
     let exports = args.export_runner.then(|| {
-        tokio::spawn(crate::export::jobs::run_jobs(
+        tokio::spawn(crate::export::run_runner(
             db.pool.clone(),
             args.exports.export_dir.clone(),
-            stop.clone().cancelled_owned(),
+            args.exports.retention(),
+            stop.clone(),
         ))
     });
     let sampler = args.sampler.settings().map(|settings| {
@@ -84,9 +90,7 @@ async fn run(db: &Database, args: &ServeArgs) -> anyhow::Result<()> {
         ))
     });
     println!("cojudge is running at {public_url} (Ctrl-C to stop)");
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(stop.clone().cancelled_owned())
-        .await;
+    let served = crate::web::serve(listener, router, stop.clone().cancelled_owned()).await;
     stop.cancel();
     tracing::info!("web server stopped");
     if let Some(worker) = worker {

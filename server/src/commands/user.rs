@@ -1,12 +1,15 @@
-//! `cojudge user add|passwd|list`.
+//! `cojudge user add|passwd|disable|enable|list`.
 
 use crate::cli::UserCommand;
 use crate::database::Database;
 use anyhow::{bail, Context};
 use app::db::{audit, users};
 use app::domain::{Email, Role};
-use app::services::password;
+use app::services::{accounts, password, ServiceError};
 use std::io::BufRead;
+
+/// Who makes the changes a command makes, in the audit log.
+const CLI: audit::Actor = audit::Actor::Other("cli");
 
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
@@ -43,28 +46,13 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             let email = Email::parse(&email)?;
             let hash = password::hash(read_password(password_stdin, true)?).await?;
             let db = Database::open(&database).await?;
-            let mut tx = db.pool.begin().await?;
-            let changed = users::set_password_hash(&mut *tx, &email, &hash).await?;
-            if changed {
-                audit::record(
-                    &mut tx,
-                    audit::Entry {
-                        actor: audit::Actor::Other("cli"),
-                        action: "user.password_set",
-                        target_type: "user",
-                        target_id: email.to_string(),
-                        details: serde_json::json!({}),
-                    },
-                )
-                .await?;
-            }
-            tx.commit().await?;
+            let result = accounts::set_password_hash(&db.pool, &email, &hash, CLI).await;
             db.close().await;
-            if !changed {
-                bail!("there is no account with e-mail {email}");
-            }
-            println!("Password changed for {email}.");
+            result.map_err(not_found_plainly(&email))?;
+            println!("Password changed for {email}; its sessions have ended.");
         }
+        UserCommand::Disable { database, email } => set_access(&database, &email, true).await?,
+        UserCommand::Enable { database, email } => set_access(&database, &email, false).await?,
         UserCommand::List { database } => {
             let db = Database::open(&database).await?;
             let list = users::list(&db.pool).await;
@@ -79,6 +67,32 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `cojudge user disable` (`disable`) or `enable`: says what changed.
+async fn set_access(
+    database: &crate::database::DatabaseArgs,
+    email: &str,
+    disable: bool,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let db = Database::open(database).await?;
+    let result = accounts::set_disabled(&db.pool, &email, disable, CLI).await;
+    db.close().await;
+    let change = result.map_err(not_found_plainly(&email))?;
+    println!(
+        "{}",
+        accounts::describe_access_change(&email, disable, change)
+    );
+    Ok(())
+}
+
+/// "there is no account with e-mail …" for a missing account; other errors as they are.
+fn not_found_plainly(email: &Email) -> impl FnOnce(ServiceError) -> anyhow::Error + '_ {
+    move |error| match error {
+        ServiceError::NotFound(_) => anyhow::anyhow!("there is no account with e-mail {email}"),
+        other => other.into(),
+    }
 }
 
 /// Creates the account and records it in the audit log, in one transaction.

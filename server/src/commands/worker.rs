@@ -21,10 +21,11 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     // stopped.
     let background_stop = tokio_util::sync::CancellationToken::new();
     let exports = args.export_runner.then(|| {
-        tokio::spawn(crate::export::jobs::run_jobs(
+        tokio::spawn(crate::export::run_runner(
             db.pool.clone(),
             args.exports.export_dir.clone(),
-            background_stop.clone().cancelled_owned(),
+            args.exports.retention(),
+            background_stop.clone(),
         ))
     });
     let sampler = args.sampler.settings().map(|settings| {

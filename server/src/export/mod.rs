@@ -9,7 +9,8 @@
 //! - `columns`, `json_lines`, `csv_file`, `parquet_file`, `files`: the format-independent row
 //!   and the three writers, into hashed files renamed into place when complete;
 //! - `manifest`, `run`: one export end to end; `jobs`: exports requested over HTTP, run by
-//!   any web or worker process that claims them.
+//!   any web or worker process that claims them; `retention`: their files deleted after
+//!   `COJUDGE_EXPORT_RETENTION_DAYS`; `download`: their files served, leased against that.
 
 pub mod columns;
 pub mod csv_file;
@@ -21,6 +22,7 @@ pub mod manifest;
 pub mod parquet_file;
 pub mod prompt;
 pub mod rebalance;
+pub mod retention;
 pub mod run;
 pub mod shapes;
 pub mod split;
@@ -33,4 +35,19 @@ pub trait RowWriter: Send {
     fn write(&mut self, row: &[columns::Cell<'_>]) -> anyhow::Result<()>;
     /// Completes the file (footer, flush) and hands back the file.
     fn finish(self: Box<Self>) -> anyhow::Result<files::HashingFile>;
+}
+
+/// A process's export runner: runs export jobs in `root` and deletes their files `retention`
+/// after they finished (never, for `None`), until `stop` is cancelled.
+pub async fn run_runner(
+    pool: sqlx::PgPool,
+    root: std::path::PathBuf,
+    retention: Option<std::time::Duration>,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let (ran, ()) = tokio::join!(
+        jobs::run_jobs(pool.clone(), root.clone(), stop.clone().cancelled_owned()),
+        retention::run(pool, root, retention, stop.cancelled_owned()),
+    );
+    ran
 }

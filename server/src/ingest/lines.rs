@@ -75,9 +75,16 @@ pub fn read_csv(
     name: &str,
     each: &mut dyn FnMut(RawLine<'_>) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
+    // An I/O error (a broken stream, a limit) ends the input as it is, its cause kept.
     let read_error = |error: csv::Error| ImportError::Read {
         source_name: name.to_string(),
-        error: std::io::Error::other(error.to_string()),
+        error: match error.is_io_error() {
+            true => match error.into_kind() {
+                csv::ErrorKind::Io(error) => error,
+                kind => std::io::Error::other(format!("{kind:?}")),
+            },
+            false => std::io::Error::other(error.to_string()),
+        },
     };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -112,6 +119,7 @@ pub fn read_csv(
                     csv_header: Some(&header),
                 })?;
             }
+            Err(error) if error.is_io_error() => return Err(read_error(error)),
             Err(error) => {
                 let number = error.position().map_or(0, |p| p.line());
                 each(RawLine {

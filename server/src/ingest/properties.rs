@@ -57,6 +57,7 @@ fn read_all(
         Cursor::new(bytes),
         None,
         Arc::new(AtomicU64::new(0)),
+        super::source::InputLimits::default(),
     ) else {
         return lines;
     };

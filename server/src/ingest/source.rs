@@ -1,5 +1,7 @@
 //! Where import lines come from: files or standard input (or a request body), plain, gzip or
-//! zstd — recognised by their first bytes, not their names.
+//! zstd — recognised by their first bytes, not their names — and the limits on what they may
+//! hold once decompressed: a line (so one line cannot take the memory: it is read whole) and,
+//! for request bodies, the whole input (so a small gzip bomb cannot run for hours).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -30,6 +32,40 @@ impl Format {
     }
 }
 
+/// What an input may hold once decompressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    /// The longest line, in bytes (its newline not counted).
+    pub max_line_bytes: u64,
+    /// All of the input, in bytes; `None`: no limit (local files).
+    pub max_total_bytes: Option<u64>,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            max_line_bytes: 16 * 1_000_000,
+            max_total_bytes: None,
+        }
+    }
+}
+
+/// An input went over one of its [`InputLimits`]; carried inside the `io::Error` of the read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitExceeded {
+    #[error("line {line} is longer than the limit of {limit} bytes")]
+    Line { line: u64, limit: u64 },
+    #[error("it holds more than the limit of {limit} bytes once decompressed")]
+    Total { limit: u64 },
+}
+
+impl LimitExceeded {
+    /// The limit an I/O error reports, if it is one.
+    pub fn of(error: &io::Error) -> Option<&LimitExceeded> {
+        error.get_ref()?.downcast_ref()
+    }
+}
+
 /// One input: a name for messages (`FILE:LINE`), its format, and a decompressed reader.
 pub struct Source {
     pub name: String,
@@ -45,6 +81,7 @@ impl Source {
         path: &str,
         format: Option<Format>,
         bytes_read: Arc<AtomicU64>,
+        limits: InputLimits,
     ) -> io::Result<Source> {
         if path == "-" {
             return Source::from_reader(
@@ -53,6 +90,7 @@ impl Source {
                 io::stdin(),
                 None,
                 bytes_read,
+                limits,
             );
         }
         let file = File::open(Path::new(path))?;
@@ -63,16 +101,19 @@ impl Source {
             file,
             size,
             bytes_read,
+            limits,
         )
     }
 
-    /// Wraps any reader, decompressing gzip or zstd when its first bytes say so.
+    /// Wraps any reader, decompressing gzip or zstd when its first bytes say so; reading past
+    /// `limits` fails with a [`LimitExceeded`].
     pub fn from_reader(
         name: &str,
         format: Format,
         reader: impl Read + Send + 'static,
         size: Option<u64>,
         bytes_read: Arc<AtomicU64>,
+        limits: InputLimits,
     ) -> io::Result<Source> {
         let mut raw = BufReader::with_capacity(
             1 << 16,
@@ -82,18 +123,18 @@ impl Source {
             },
         );
         let magic = raw.fill_buf()?;
-        let reader: Box<dyn BufRead + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
+        let capped = |inner: Box<dyn Read + Send>| -> Box<dyn BufRead + Send> {
             Box::new(BufReader::with_capacity(
                 1 << 20,
-                flate2::bufread::MultiGzDecoder::new(raw),
+                CappedReader::new(inner, limits),
             ))
+        };
+        let reader = if magic.starts_with(&[0x1f, 0x8b]) {
+            capped(Box::new(flate2::bufread::MultiGzDecoder::new(raw)))
         } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Box::new(BufReader::with_capacity(
-                1 << 20,
-                zstd::stream::read::Decoder::with_buffer(raw)?,
-            ))
+            capped(Box::new(zstd::stream::read::Decoder::with_buffer(raw)?))
         } else {
-            Box::new(BufReader::with_capacity(1 << 20, raw))
+            capped(Box::new(raw))
         };
         Ok(Source {
             name: name.to_string(),
@@ -118,23 +159,72 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// Fails a read that goes over the [`InputLimits`], counting lines for the message.
+struct CappedReader<R> {
+    inner: R,
+    limits: InputLimits,
+    total: u64,
+    /// Bytes since the last newline, and the number of the line they belong to.
+    line_bytes: u64,
+    line: u64,
+}
+
+impl<R> CappedReader<R> {
+    fn new(inner: R, limits: InputLimits) -> Self {
+        CappedReader {
+            inner,
+            limits,
+            total: 0,
+            line_bytes: 0,
+            line: 1,
+        }
+    }
+
+    /// Counts `bytes`, just read, against the limits.
+    fn count(&mut self, bytes: &[u8]) -> Result<(), LimitExceeded> {
+        self.total += bytes.len() as u64;
+        if let Some(limit) = self
+            .limits
+            .max_total_bytes
+            .filter(|&limit| self.total > limit)
+        {
+            return Err(LimitExceeded::Total { limit });
+        }
+        let limit = self.limits.max_line_bytes;
+        for piece in bytes.split_inclusive(|&byte| byte == b'\n') {
+            let ended = piece.last() == Some(&b'\n');
+            self.line_bytes += piece.len() as u64 - u64::from(ended);
+            if self.line_bytes > limit {
+                return Err(LimitExceeded::Line {
+                    line: self.line,
+                    limit,
+                });
+            }
+            if ended {
+                self.line += 1;
+                self.line_bytes = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count(&buf[..n])
+            .map_err(|exceeded| io::Error::new(io::ErrorKind::InvalidData, exceeded))?;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
 
     fn read_all(bytes: Vec<u8>) -> String {
-        let mut source = Source::from_reader(
-            "t",
-            Format::Jsonl,
-            io::Cursor::new(bytes),
-            None,
-            Arc::default(),
-        )
-        .unwrap();
-        let mut text = String::new();
-        source.reader.read_to_string(&mut text).unwrap();
-        text
+        read_limited(bytes, InputLimits::default()).unwrap()
     }
 
     #[test]
@@ -146,6 +236,64 @@ mod tests {
         assert_eq!(read_all(text.as_bytes().to_vec()), text);
         assert_eq!(read_all(gz.finish().unwrap()), text);
         assert_eq!(read_all(zst), text);
+    }
+
+    fn read_limited(bytes: Vec<u8>, limits: InputLimits) -> io::Result<String> {
+        let mut source = Source::from_reader(
+            "t",
+            Format::Jsonl,
+            io::Cursor::new(bytes),
+            None,
+            Arc::default(),
+            limits,
+        )?;
+        let mut text = String::new();
+        source.reader.read_to_string(&mut text)?;
+        Ok(text)
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_decompressed_limit() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            gz.write_all(&[b'\n'; 1 << 20]).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+        let limits = InputLimits {
+            max_line_bytes: 1000,
+            max_total_bytes: Some(10_000_000),
+        };
+        let error = read_limited(bomb, limits).unwrap_err();
+        assert_eq!(
+            LimitExceeded::of(&error),
+            Some(&LimitExceeded::Total { limit: 10_000_000 })
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_named_and_lines_up_to_it_pass() {
+        let limits = InputLimits {
+            max_line_bytes: 10,
+            max_total_bytes: None,
+        };
+        let fine = "0123456789\n0123456789\n".to_owned();
+        assert_eq!(
+            read_limited(fine.clone().into_bytes(), limits).unwrap(),
+            fine
+        );
+        let long = format!("short\n{}\nshort\n", "x".repeat(11));
+        let error = read_limited(long.into_bytes(), limits).unwrap_err();
+        assert_eq!(
+            LimitExceeded::of(&error),
+            Some(&LimitExceeded::Line { line: 2, limit: 10 })
+        );
+        let zst = zstd::encode_all("y".repeat(5_000).as_bytes(), 1).unwrap();
+        let error = read_limited(zst, limits).unwrap_err();
+        assert_eq!(
+            LimitExceeded::of(&error),
+            Some(&LimitExceeded::Line { line: 1, limit: 10 })
+        );
     }
 
     #[test]

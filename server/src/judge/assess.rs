@@ -84,7 +84,12 @@ impl Assessor {
         };
         let limiter = std::sync::Arc::new(super::rate_limit::RateLimiter::new(settings.limits));
         let retries = RetrySchedule::from(settings);
-        let http = super::http::ResilientHttp::new(settings.timeout, retries.http, limiter)?;
+        let http = super::http::ResilientHttp::new(
+            settings.timeout,
+            retries.http,
+            limiter,
+            &endpoint.extra_roots,
+        )?;
         Ok(Some(Assessor {
             client: LlmClient::new(&endpoint.base_url, endpoint.api_key.as_ref(), http),
             model: settings.default_model.clone(),

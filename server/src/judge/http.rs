@@ -62,16 +62,19 @@ pub struct ResilientHttp {
 }
 
 impl ResilientHttp {
-    /// `timeout` bounds each attempt, from sending the request to reading the whole answer.
+    /// `timeout` bounds each attempt, from sending the request to reading the whole answer;
+    /// `extra_roots` are trusted for https besides the system's certificates.
     pub fn new(
         timeout: Duration,
         policy: RetryPolicy,
         limiter: Arc<RateLimiter>,
+        extra_roots: &[http_client::Certificate],
     ) -> anyhow::Result<ResilientHttp> {
         let client = http_client::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(512)
+            .tls_certs_merge(extra_roots.iter().cloned())
             .build()?;
         Ok(ResilientHttp {
             client,

@@ -19,6 +19,10 @@ pub struct JudgeArgs {
     /// API key for the endpoint (local servers usually need none).
     #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
     pub openai_api_key: Option<SecretString>,
+    /// PEM file of CA certificates to trust for an https endpoint, besides the system's (a
+    /// server with a certificate from an internal CA).
+    #[arg(long, env = "COJUDGE_JUDGE_CA_CERT")]
+    pub judge_ca_cert: Option<std::path::PathBuf>,
     /// The judge model; a task file's `judge.model` overrides it for that task.
     #[arg(long, env = "COJUDGE_JUDGE_MODEL", default_value = "gpt-4o-mini")]
     pub judge_model: String,
@@ -86,9 +90,34 @@ pub struct WorkerSettings {
 pub struct Endpoint {
     pub base_url: String,
     pub api_key: Option<SecretString>,
+    /// CA certificates trusted for it besides the system's.
+    pub extra_roots: Vec<http_client::Certificate>,
 }
 
 impl JudgeArgs {
+    /// The certificates of `--judge-ca-cert`, read and checked now, so a wrong file stops the
+    /// start with a clear message instead of failing every call.
+    fn extra_roots(&self) -> anyhow::Result<Vec<http_client::Certificate>> {
+        let Some(path) = &self.judge_ca_cert else {
+            return Ok(Vec::new());
+        };
+        let pem = std::fs::read(path).map_err(|error| {
+            anyhow::anyhow!("reading --judge-ca-cert {}: {error}", path.display())
+        })?;
+        let certificates = http_client::Certificate::from_pem_bundle(&pem).map_err(|error| {
+            anyhow::anyhow!(
+                "--judge-ca-cert {}: not PEM certificates ({error})",
+                path.display()
+            )
+        })?;
+        anyhow::ensure!(
+            !certificates.is_empty(),
+            "--judge-ca-cert {} holds no certificate",
+            path.display()
+        );
+        Ok(certificates)
+    }
+
     pub fn settings(&self) -> anyhow::Result<WorkerSettings> {
         let seconds = |name: &str, value: f64| {
             anyhow::ensure!(
@@ -117,6 +146,7 @@ impl JudgeArgs {
                 Some(Endpoint {
                     base_url: url.to_string(),
                     api_key: self.openai_api_key.clone(),
+                    extra_roots: self.extra_roots()?,
                 })
             }
         };

@@ -173,6 +173,7 @@ pub async fn get_export(
         (status = 403, description = "The token's role may not export", body = super::error::ErrorBody),
         (status = 404, description = "No such export or file", body = super::error::ErrorBody),
         (status = 409, description = "The export is not finished", body = super::error::ErrorBody),
+        (status = 410, description = "The export's files were deleted after the retention period (`files_deleted`)", body = super::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -184,7 +185,7 @@ pub async fn download_file(
 ) -> Result<Response, ApiError> {
     caller.require(Capability::ManageData)?;
     let record = record(&state, id).await?;
-    file_response(&files, &record, &name)
+    file_response(&state.pool, &files, &record, &name)
         .await
         .map_err(|why| unavailable(id, &name, why))
 }
@@ -201,5 +202,14 @@ pub fn unavailable(id: i64, name: &str, why: Unavailable) -> ApiError {
             "file_missing",
             format!("The file `{name}` of export {id} is not in this server's export directory."),
         ),
+        Unavailable::Deleted(at) => ApiError::new(
+            StatusCode::GONE,
+            "files_deleted",
+            format!(
+                "The files of export {id} were deleted on {} after the retention period (COJUDGE_EXPORT_RETENTION_DAYS); export again.",
+                at.format("%Y-%m-%d")
+            ),
+        ),
+        Unavailable::Database(error) => ApiError::internal(error),
     }
 }

@@ -1,9 +1,12 @@
 //! `POST /api/v1/items?task=NAME`: the import pipeline over HTTP. The body (NDJSON, or CSV with
-//! `Content-Type: text/csv`; optionally gzip or zstd) is streamed, never buffered whole.
+//! `Content-Type: text/csv`; optionally gzip or zstd) is streamed, never buffered whole, and
+//! limited in size before (413 `body_too_large`) and after decompression (413
+//! `decompressed_too_large`), and in the length of a line (422 `line_too_long`).
 
 use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use crate::ingest::source::{InputLimits, LimitExceeded};
 use crate::ingest::{self, Format, ImportOptions, ImportReport, InvalidLinePolicy, Source};
 use app::db::audit::Actor;
 use app::domain::Capability;
@@ -23,6 +26,8 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 pub struct ImportLimits {
     /// Largest request body accepted, in bytes (before decompression).
     pub max_body_bytes: u64,
+    /// What the body may hold once decompressed: all of it, and one line.
+    pub input: InputLimits,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -66,9 +71,9 @@ const EXAMPLE_LINE: &str = r#"{"external_id": "example-1", "context": {"user": {
         (status = 401, description = "Missing, unknown, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token's role may not import", body = super::error::ErrorBody),
         (status = 404, description = "No such task", body = super::error::ErrorBody),
-        (status = 413, description = "Body larger than the server's limit", body = super::error::ErrorBody),
+        (status = 413, description = "Body larger than the server's limit, before (`body_too_large`) or after decompression (`decompressed_too_large`)", body = super::error::ErrorBody),
         (status = 415, description = "Unsupported content encoding", body = super::error::ErrorBody),
-        (status = 422, description = "Invalid lines; nothing was imported. `details` lists them", body = super::error::ErrorBody),
+        (status = 422, description = "Invalid lines (`invalid_lines`), or a line longer than the server's limit (`line_too_long`); nothing was imported. `details` lists them", body = super::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -114,7 +119,14 @@ pub async fn import_items(
         });
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     let source = tokio::task::spawn_blocking(move || {
-        Source::from_reader("body", format, reader, declared, Arc::default())
+        Source::from_reader(
+            "body",
+            format,
+            reader,
+            declared,
+            Arc::default(),
+            limits.input,
+        )
     })
     .await
     .map_err(ApiError::internal)?
@@ -182,6 +194,30 @@ fn read_error(error: std::io::Error, limits: ImportLimits) -> ApiError {
         .is_some_and(|inner| inner.is::<BodyTooLarge>())
     {
         return too_large(limits);
+    }
+    match LimitExceeded::of(&error) {
+        Some(LimitExceeded::Total { limit }) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "decompressed_too_large",
+                format!(
+                    "The body holds more than this server's limit of {} MB once decompressed: split it into chunks, or use `cojudge import`; nothing was imported.",
+                    limit / 1_000_000
+                ),
+            )
+        }
+        Some(&LimitExceeded::Line { line, limit }) => {
+            let message = format!("is longer than this server's limit of {limit} bytes");
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "line_too_long",
+                format!("Line {line} {message}; nothing was imported."),
+            )
+            .with_details(vec![
+                serde_json::json!({ "line": line, "field": "", "message": message }),
+            ]);
+        }
+        None => {}
     }
     ApiError::bad_request(
         "unreadable_body",

@@ -41,9 +41,21 @@ pub async fn download(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    match file_response(&files, &record, &name).await {
+    match file_response(&state.pool, &files, &record, &name).await {
         Ok(response) => response,
         Err(Unavailable::NotReady(message)) => (StatusCode::CONFLICT, message).into_response(),
+        Err(Unavailable::Deleted(at)) => (
+            StatusCode::GONE,
+            format!(
+                "The files of export {id} were deleted on {} after the retention period; export again.",
+                at.format("%Y-%m-%d")
+            ),
+        )
+            .into_response(),
+        Err(Unavailable::Database(error)) => {
+            tracing::error!(%error, "registering a download");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
         Err(Unavailable::NoSuchFile | Unavailable::Missing) => (
             StatusCode::NOT_FOUND,
             format!("Export {id} has no file `{name}` here."),

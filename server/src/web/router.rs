@@ -32,13 +32,18 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Largest body `POST /api/v1/items` accepts, in bytes.
     pub max_import_bytes: u64,
+    /// What that body may hold once decompressed.
+    pub import_input_limits: crate::ingest::source::InputLimits,
     /// Review holds and the undo window.
     pub review: app::services::ReviewSettings,
     /// Where export jobs keep their files (served for download).
     pub export_dir: PathBuf,
+    /// Proxies in front of the app whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxy_hops: super::TrustedProxyHops,
 }
 
 impl WebConfig {
+    /// Served over https: cookies are marked Secure and browsers are told to stay on https.
     fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
     }
@@ -99,6 +104,7 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
         }))
         .layer(axum::Extension(crate::rest::items::ImportLimits {
             max_body_bytes: config.max_import_bytes,
+            input: config.import_input_limits,
         }))
         .layer(sessions::layer(
             pool,
@@ -108,10 +114,17 @@ pub fn build_router(pool: PgPool, config: &WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             allowed,
             refuse_cross_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.trusted_proxy_hops,
+            super::client_ip::add_client_ip,
         ));
-    for layer in security_headers::layers() {
+    for layer in security_headers::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }
+    router = router.layer(axum::middleware::from_fn(
+        security_headers::no_store_for_api,
+    ));
     let request_id = HeaderName::from_static(REQUEST_ID);
     router
         .layer(axum::middleware::from_fn(server_timing::add_server_timing))

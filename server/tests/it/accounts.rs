@@ -125,6 +125,37 @@ async fn the_session_id_is_replaced_at_sign_in_and_the_old_one_stops_working() {
 }
 
 #[tokio::test]
+async fn the_database_holds_only_a_hash_of_the_session_id() {
+    let app = spawn_app().await;
+    app.add_user("ann@example.org", Role::Annotator, "ann-password-1")
+        .await;
+    let cookie = session_cookie(
+        &app.sign_in(&app.client(), "ann@example.org", "ann-password-1")
+            .await,
+    )
+    .unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, [app::db::sessions::stored_id(&cookie)]);
+    assert!(stored.iter().all(|id| !id.contains(&cookie)));
+    assert_eq!(stored[0].len(), 64);
+    // The stored id is no cookie: presenting it signs nobody in.
+    let with_stored = reqwest::Client::new()
+        .post(format!("{}/api/auth/me", app.address))
+        .header("Cookie", format!("cojudge_session={}", stored[0]))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(with_stored.is_null(), "{with_stored}");
+}
+
+#[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
     let client = app.signed_in(Role::Annotator).await.client;
@@ -185,7 +216,7 @@ async fn every_role_sees_the_task_summaries_with_counts_per_state() {
 }
 
 #[tokio::test]
-async fn repeated_failed_sign_ins_are_throttled_per_address_on_every_process() {
+async fn repeated_failed_sign_ins_are_throttled_per_address_and_client_on_every_process() {
     let app = spawn_app().await;
     app.add_user("bo@example.org", Role::Annotator, "bo-password-1")
         .await;
@@ -225,10 +256,10 @@ async fn repeated_failed_sign_ins_are_throttled_per_address_on_every_process() {
         .sign_in(&client, "cy@example.org", "cy-password-1")
         .await;
     assert!(cy.status().is_redirection(), "{:?}", cy.text().await);
-    let left = count_where(&app.pool, "login_failures", "email = 'cy@example.org'").await;
+    let left = count_where(&app.pool, "login_attempts", "email = 'cy@example.org'").await;
     assert_eq!(left, 0);
     // Once the failures are older than the window, the right password works again.
-    sqlx::query("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")
+    sqlx::query("UPDATE login_attempts SET attempted_at = now() - interval '16 minutes'")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -236,4 +267,109 @@ async fn repeated_failed_sign_ins_are_throttled_per_address_on_every_process() {
         .sign_in(&client, "bo@example.org", "bo-password-1")
         .await;
     assert!(later.status().is_redirection());
+}
+
+#[tokio::test]
+async fn disabling_an_account_signs_it_out_at_once_and_stops_its_tokens_until_enabled() {
+    let app = spawn_app().await;
+    let leaving = app.signed_in(Role::Admin).await;
+    let other = app.signed_in(Role::Admin).await;
+    let created: serde_json::Value = app
+        .call_form(
+            &leaving.client,
+            "tokens/create",
+            &[("name", "nightly"), ("role", "trainer"), ("expires", "")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let whoami = || async {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/whoami", app.address))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(whoami().await, 200);
+
+    let set_disabled = |email: String, disabled: &'static str| {
+        let (app, admin) = (&app, &other.client);
+        async move {
+            app.call_form(
+                admin,
+                "users/set_disabled",
+                &[("email", email.as_str()), ("disabled", disabled)],
+            )
+            .await
+        }
+    };
+    let yourself = set_disabled(other.email.clone(), "true").await;
+    assert_eq!(yourself.status(), 409);
+
+    let disabled = set_disabled(leaving.email.clone(), "true").await;
+    assert_eq!(disabled.status(), 200);
+    let said: String = disabled.json().await.unwrap();
+    assert!(said.contains("1 session ended"), "{said}");
+    let me = app.call(&leaving.client, "auth/me").await;
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
+    assert_eq!(whoami().await, 401);
+    let refused = app
+        .sign_in(&app.client(), &leaving.email, crate::harness::PASSWORD)
+        .await;
+    assert_eq!(refused.status(), 401);
+
+    let enabled = set_disabled(leaving.email.clone(), "false").await;
+    assert_eq!(enabled.status(), 200);
+    assert_eq!(whoami().await, 200, "its tokens work again");
+    let me = app.call(&leaving.client, "auth/me").await;
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null,
+        "its old sessions stay ended"
+    );
+    let back = app
+        .sign_in(&app.client(), &leaving.email, crate::harness::PASSWORD)
+        .await;
+    assert!(back.status().is_redirection());
+}
+
+#[tokio::test]
+async fn a_new_password_ends_every_session_of_the_account() {
+    let app = spawn_app().await;
+    let user = app.signed_in(Role::Annotator).await;
+    let elsewhere = app.client();
+    let second = app
+        .sign_in(&elsewhere, &user.email, crate::harness::PASSWORD)
+        .await;
+    assert!(second.status().is_redirection());
+    let hash = app::services::password::hash("a brand new password".into())
+        .await
+        .unwrap();
+    let email = app::domain::Email::parse(&user.email).unwrap();
+    app::services::accounts::set_password_hash(
+        &app.pool,
+        &email,
+        &hash,
+        app::db::audit::Actor::Other("test"),
+    )
+    .await
+    .unwrap();
+    for client in [&user.client, &elsewhere] {
+        let me = app.call(client, "auth/me").await;
+        assert_eq!(
+            me.json::<serde_json::Value>().await.unwrap(),
+            serde_json::Value::Null
+        );
+    }
+    assert_eq!(
+        count_where(&app.pool, "sessions", &format!("user_id = {}", user.id)).await,
+        0
+    );
 }

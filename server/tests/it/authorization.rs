@@ -138,6 +138,11 @@ fn matrix(settings: &Value) -> Vec<Row> {
         server_fn("/api/auth/me", Body::Empty, PUBLIC),
         server_fn("/api/tasks/summaries", Body::Empty, SIGNED_IN),
         server_fn("/api/users/list", Body::Empty, ADMIN),
+        server_fn(
+            "/api/users/set_disabled",
+            form(&[("email", "nobody@example.org"), ("disabled", "true")]),
+            ADMIN,
+        ),
         server_fn("/api/tokens/list", Body::Empty, ADMIN),
         server_fn(
             "/api/tokens/create",

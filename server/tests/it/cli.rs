@@ -32,9 +32,12 @@ async fn user_add_creates_an_account_that_can_sign_in_and_refuses_a_duplicate() 
         .await
         .unwrap()
         .unwrap();
-    assert!(
-        app::services::password::verify("a-long-password".into(), Some(stored.password_hash)).await
-    );
+    assert!(app::services::password::verify_queued(
+        "a-long-password".into(),
+        Some(stored.password_hash)
+    )
+    .await
+    .unwrap());
     let audited = count_where(&pool, "audit_log", "action = 'user.created'").await;
     assert_eq!(audited, 1);
 }
@@ -124,7 +127,79 @@ async fn user_passwd_changes_the_password_of_an_existing_account_only() {
         .await
         .unwrap()
         .unwrap();
+    assert!(app::services::password::verify_queued(
+        "second-password".into(),
+        Some(stored.password_hash)
+    )
+    .await
+    .unwrap());
+}
+
+#[tokio::test]
+async fn user_disable_and_enable_end_its_sessions_and_stop_its_tokens_meanwhile() {
+    let (pool, url) = migrated_pool().await;
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "d@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ];
+    assert!(cojudge_with_input(&url, &add, "a-long-password\n")
+        .status
+        .success());
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'd@example.org'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, data, expires_at)
+         VALUES ('s1', $1, '{}', now() + interval '1 hour'), ('s2', $1, '{}', now() + interval '1 hour')",
+    )
+    .bind(user_id)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let disabled = cojudge_with_input(&url, &["user", "disable", "--email", "d@example.org"], "");
+    let again = cojudge_with_input(&url, &["user", "disable", "--email", "D@example.org"], "");
+    let missing = cojudge_with_input(&url, &["user", "disable", "--email", "x@example.org"], "");
+
     assert!(
-        app::services::password::verify("second-password".into(), Some(stored.password_hash)).await
+        disabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
+    let said = String::from_utf8_lossy(&disabled.stdout);
+    assert!(
+        said.contains("Disabled d@example.org: 2 sessions ended"),
+        "{said}"
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already disabled"));
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no account with e-mail x@example.org")
+    );
+    assert_eq!(
+        count_where(&pool, "sessions", &format!("user_id = {user_id}")).await,
+        0
+    );
+    assert_eq!(
+        count_where(&pool, "users", "disabled_at IS NOT NULL").await,
+        1
+    );
+    assert_eq!(
+        count_where(&pool, "audit_log", "action = 'user.disabled'").await,
+        1
+    );
+
+    let enabled = cojudge_with_input(&url, &["user", "enable", "--email", "d@example.org"], "");
+    assert!(enabled.status.success());
+    assert!(String::from_utf8_lossy(&enabled.stdout).contains("Enabled d@example.org"));
+    assert_eq!(
+        count_where(&pool, "users", "disabled_at IS NOT NULL").await,
+        0
     );
 }

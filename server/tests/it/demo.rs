@@ -43,6 +43,10 @@ async fn demo_account_passwords_sign_in() {
             .await
             .unwrap()
             .unwrap();
-        assert!(app::services::password::verify(password, Some(stored.password_hash)).await);
+        assert!(
+            app::services::password::verify_queued(password, Some(stored.password_hash))
+                .await
+                .unwrap()
+        );
     }
 }

@@ -48,6 +48,7 @@ pub fn workspace_target() -> PathBuf {
 
 /// A new, empty database (not migrated) on the test cluster, and its URL.
 pub async fn fresh_database() -> (String, SecretString) {
+    cojudge::tls::install_crypto_provider();
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
     let admin = cluster_url().await;
     create_database_if_missing(&admin, &name)
@@ -89,21 +90,37 @@ pub struct SignedIn {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_configured(|_| {}).await
+}
+
+/// [`spawn_app`], with the web configuration changed by `configure` first.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
     let (pool, _) = migrated_pool().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let exports = std::sync::Arc::new(tempfile::tempdir().unwrap());
-    let config = WebConfig {
+    let mut config = WebConfig {
         addr,
         public_url: format!("http://{addr}").parse().unwrap(),
         site_root: workspace_target().join("site"),
         session_hours: 12,
         max_import_bytes: 1_000_000,
+        import_input_limits: cojudge::ingest::source::InputLimits {
+            max_line_bytes: 100_000,
+            max_total_bytes: Some(5_000_000),
+        },
         review: app::services::ReviewSettings::default(),
         export_dir: exports.path().to_path_buf(),
+        // Tests stand for many clients by sending `X-Forwarded-For` as a proxy would.
+        trusted_proxy_hops: cojudge::web::TrustedProxyHops(1),
     };
+    configure(&mut config);
     let router = build_router(pool.clone(), &config);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(cojudge::web::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
     TestApp {
         address: format!("http://{addr}"),
         pool,
@@ -185,19 +202,29 @@ impl TestApp {
             .to_string()
     }
 
-    /// Posts the sign-in form as the browser does without JavaScript.
+    /// Posts the sign-in form as the browser does without JavaScript; while every password
+    /// check of the server is busy (503, when many tests sign in at once), tries again after
+    /// its `Retry-After`, as a person would.
     pub async fn sign_in(
         &self,
         client: &reqwest::Client,
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        client
-            .post(format!("{}/api/auth/login", self.address))
-            .form(&[("email", email), ("password", password), ("next", "")])
-            .send()
-            .await
-            .unwrap()
+        let mut tries = 0;
+        loop {
+            let response = client
+                .post(format!("{}/api/auth/login", self.address))
+                .form(&[("email", email), ("password", password), ("next", "")])
+                .send()
+                .await
+                .unwrap();
+            tries += 1;
+            if response.status() != 503 || tries == 20 {
+                return response;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     }
 
     /// Calls a server function with form arguments, as an `ActionForm` (or a beacon) does.

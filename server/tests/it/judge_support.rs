@@ -17,6 +17,7 @@ pub fn settings(base_url: Option<String>) -> WorkerSettings {
         endpoint: base_url.map(|base_url| Endpoint {
             base_url,
             api_key: Some("sk-test-secret".to_string().into()),
+            extra_roots: Vec::new(),
         }),
         default_model: "judge-test-model".into(),
         concurrency: 16,

@@ -36,6 +36,7 @@ async fn run(pool: &sqlx::PgPool, items: &[Value]) -> cojudge::ingest::ImportRep
         std::io::Cursor::new(body.into_bytes()),
         None,
         Arc::default(),
+        cojudge::ingest::source::InputLimits::default(),
     )
     .unwrap();
     import(

@@ -153,3 +153,60 @@ async fn a_worker_serves_metrics_and_health_on_its_own_port() {
     stop.cancel();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn requests_with_made_up_methods_add_no_metric_series() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let scrape = || async {
+        reqwest::get(format!("{}/metrics", app.address))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // Series other tests may add meanwhile carry a standard method; only `other` is counted.
+    let other_series = |body: &str| {
+        body.lines()
+            .filter(|line| !line.starts_with('#') && line.contains(r#"method="other""#))
+            .count()
+    };
+    let methods = |body: &str| {
+        body.split(r#"method=""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let send = |method: String| {
+        let request = client.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}/healthz", app.address),
+        );
+        async move { request.send().await.unwrap().status() }
+    };
+    // One made-up method first, so that the `other` series exist before counting.
+    assert_eq!(send("WARMUP".to_owned()).await, 405);
+    let before = scrape().await;
+    for round in 0..1_000 {
+        send(format!("RANDOM{round}")).await;
+    }
+    let after = scrape().await;
+    assert_eq!(other_series(&after), other_series(&before), "{after}");
+    let standard = [
+        "GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "other",
+    ];
+    assert!(
+        methods(&after)
+            .iter()
+            .all(|method| standard.contains(&method.as_str())),
+        "{:?}",
+        methods(&after)
+    );
+    let other = r#"cojudge_http_requests_total{method="other",route="/healthz",status="405"}"#;
+    assert!(
+        sample(&after, other) - sample(&before, other) >= 1_000.0,
+        "{after}"
+    );
+}

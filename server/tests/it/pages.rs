@@ -40,7 +40,52 @@ async fn the_login_page_renders_a_form_with_security_headers() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
     assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(
+        !headers.contains_key("strict-transport-security"),
+        "no HSTS over plain http"
+    );
+    // Scripts: this site's, or inline with this response's nonce; no other inline script.
+    let policy = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let script_src = policy
+        .split(';')
+        .find(|directive| directive.trim().starts_with("script-src"))
+        .unwrap();
+    assert!(!script_src.contains("unsafe-inline"), "{policy}");
+    let nonce = script_src
+        .split_whitespace()
+        .find_map(|source| source.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .expect("a nonce")
+        .to_owned();
+    assert!(nonce.len() >= 16, "{nonce}");
     let html = response.text().await.unwrap();
+    let script_tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap()])
+        .collect();
+    assert!(!script_tags.is_empty(), "{html}");
+    for tag in script_tags {
+        assert!(
+            tag.contains(&format!(r#"nonce="{nonce}""#)),
+            "every script carries the nonce: <script{tag}>"
+        );
+    }
+    let again = app
+        .client()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce),
+        "a new nonce per response"
+    );
     assert!(html.contains(r#"name="password""#));
     assert!(
         html.contains("/pkg/cojudge.js"),
@@ -149,4 +194,56 @@ async fn when_the_database_is_gone_pages_fail_with_a_500_that_reveals_nothing_in
             "the 500 page mentions `{internal}`"
         );
     }
+}
+
+#[tokio::test]
+async fn over_https_browsers_are_told_to_stay_on_https() {
+    let app = crate::harness::spawn_app_configured(|config| {
+        config.public_url = "https://cojudge.example.org".parse().unwrap();
+    })
+    .await;
+    let response = app
+        .client()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+}
+
+#[tokio::test]
+async fn answers_of_server_functions_and_the_rest_api_are_never_cached_and_pages_may_be() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await.client;
+    let token = app
+        .call_form(
+            &admin,
+            "tokens/create",
+            &[("name", "cached"), ("role", "trainer"), ("expires", "")],
+        )
+        .await;
+    assert_eq!(token.status(), 200);
+    assert_eq!(token.headers()["cache-control"], "no-store");
+    let rest = app
+        .client()
+        .get(format!("{}/api/v1/whoami", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), 401);
+    assert_eq!(rest.headers()["cache-control"], "no-store");
+    let page = admin
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        page.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
 }

@@ -193,6 +193,62 @@ async fn a_body_over_the_limit_gets_413_saying_to_chunk_or_use_the_cli() {
 }
 
 #[tokio::test]
+async fn a_gzip_bomb_gets_413_and_an_endless_line_422_naming_it_and_nothing_is_imported() {
+    // The test server allows 1 MB of body, 5 MB once decompressed and 100 kB per line.
+    let app = spawn_app().await;
+    let trainer = token(&app, "t", Role::Trainer).await;
+    let gzip = |text: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(text).unwrap();
+        gz.finish().unwrap()
+    };
+    let valid = jsonl(&tag_items(40, 25));
+    let mut bomb_text = valid.clone().into_bytes();
+    bomb_text.extend(std::iter::repeat_n(b'\n', 50_000_000));
+    let bomb = gzip(&bomb_text);
+    assert!(bomb.len() < 1_000_000, "{} bytes", bomb.len());
+    let response = post_items(&app, Some(&trainer), "task=tag", bomb, Some("gzip")).await;
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "decompressed_too_large");
+    assert!(body["error"]["message"].as_str().unwrap().contains("5 MB"));
+
+    let mut endless = valid.clone().into_bytes();
+    endless.extend(std::iter::repeat_n(b'x', 3_000_000));
+    let response = post_items(
+        &app,
+        Some(&trainer),
+        "task=tag",
+        gzip(&endless),
+        Some("gzip"),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "line_too_long");
+    assert_eq!(body["error"]["details"][0]["line"], 41);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Line 41"));
+
+    let csv = "external_id,output\nx1,\"".to_owned() + &"y".repeat(200_000) + "\"\n";
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/items?task=tag", app.address))
+        .bearer_auth(&trainer)
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(response).await,
+        (422, "line_too_long".to_owned())
+    );
+    assert_eq!(count(&app.pool, "items").await, 0);
+}
+
+#[tokio::test]
 async fn an_unknown_task_is_404_and_an_unsupported_encoding_415() {
     let app = spawn_app().await;
     let trainer = token(&app, "t", Role::Trainer).await;

@@ -235,6 +235,37 @@ async fn the_leave_page_beacon_hands_items_back() {
 }
 
 #[tokio::test]
+async fn an_answer_to_a_slot_never_handed_out_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    items_for_humans(&app.pool, 3, 1).await;
+    let clients = people(&app, 1, Role::Annotator).await;
+    // Slot ids are sequential: an annotator can guess the open ones without claiming them.
+    let open: Vec<i64> = sqlx::query_scalar("SELECT id FROM review_slots ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    for slot in open {
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let (status, body) = answer(
+            &app,
+            &clients[0],
+            "annotate",
+            slot,
+            &client_id,
+            labels("pass"),
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            body.to_string().contains("not handed to you"),
+            "the refusal says why: {body}"
+        );
+    }
+    assert_eq!(count(&app.pool, "annotations").await, 0);
+    assert_eq!(count_where(&app.pool, "items", "state = 'done'").await, 0);
+}
+
+#[tokio::test]
 async fn undo_reopens_the_item_with_the_answer_as_a_draft_and_only_for_its_author() {
     let app = spawn_app().await;
     items_for_humans(&app.pool, 2, 1).await;

@@ -226,6 +226,69 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
 }
 
 #[tokio::test]
+async fn answers_to_slots_never_handed_to_the_submitter_are_refused_and_store_nothing() {
+    let (pool, _) = migrated_pool().await;
+    let task = items_for_humans(&pool, 3, 1).await;
+    let users = add_users(&pool, "ann", 3, "annotator").await;
+    let slots: Vec<i64> = sqlx::query_scalar("SELECT id FROM review_slots ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let short = Duration::from_millis(300);
+
+    // An open slot nobody claimed, picked by id: refused.
+    let refused = review::submit(&pool, &answer(slots[2], users[0], "pass")).await;
+    assert!(
+        matches!(refused, Err(review::SubmitError::NotHeld)),
+        "{refused:?}"
+    );
+    // A slot someone else holds: refused too, not kept as a late answer.
+    let held = claim_as(&pool, task, users[1], ReviewPurpose::Annotate, LEASE, &[])
+        .await
+        .unwrap();
+    let refused = review::submit(&pool, &answer(held.slot_id, users[0], "pass")).await;
+    assert!(
+        matches!(refused, Err(review::SubmitError::NotHeld)),
+        "{refused:?}"
+    );
+    assert_eq!(count(&pool, "annotations").await, 0, "nothing was stored");
+
+    // The holder whose lease lapsed and was taken over may still hand in a late answer (kept,
+    // uncounted); a third person may not answer the slot at all.
+    let lapsed = claim_as(&pool, task, users[0], ReviewPurpose::Annotate, short, &[])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taker = claim_as(&pool, task, users[2], ReviewPurpose::Annotate, LEASE, &[])
+        .await
+        .unwrap();
+    assert_eq!(taker.slot_id, lapsed.slot_id);
+    assert_eq!(
+        review::submit(&pool, &answer(lapsed.slot_id, users[0], "pass"))
+            .await
+            .unwrap(),
+        AnswerOutcome::TakenByOther
+    );
+    let refused = review::submit(&pool, &answer(lapsed.slot_id, users[1], "pass")).await;
+    assert!(
+        matches!(refused, Err(review::SubmitError::NotHeld)),
+        "{refused:?}"
+    );
+    // A person who released a slot (left the page) may still answer it while nobody took it.
+    let own = review::release(&pool, &[held.slot_id], users[1])
+        .await
+        .unwrap();
+    assert_eq!(own, 1);
+    assert_eq!(
+        review::submit(&pool, &answer(held.slot_id, users[1], "pass"))
+            .await
+            .unwrap(),
+        AnswerOutcome::Counted { finished: true }
+    );
+    assert_eq!(count(&pool, "annotations").await, 2);
+}
+
+#[tokio::test]
 async fn a_skipped_item_goes_to_someone_else_and_a_released_one_back_to_the_queue() {
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 1, 1).await;

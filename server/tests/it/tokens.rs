@@ -126,6 +126,32 @@ async fn token_create_refuses_roles_other_than_trainer_and_admin_and_duplicate_n
 }
 
 #[tokio::test]
+async fn token_create_refuses_an_expiry_too_far_off_instead_of_crashing() {
+    let (pool, url) = migrated_pool().await;
+    let created = cojudge(
+        &url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "far",
+            "--role",
+            "trainer",
+            "--expires",
+            "99999999d",
+        ],
+    );
+    assert_eq!(created.status.code(), Some(1), "{}", stderr(&created));
+    assert!(
+        stderr(&created).contains("too far off"),
+        "{}",
+        stderr(&created)
+    );
+    assert!(!stderr(&created).contains("panicked"));
+    assert_eq!(crate::harness::count(&pool, "api_tokens").await, 0);
+}
+
+#[tokio::test]
 async fn token_list_shows_each_status_and_revoke_is_idempotent() {
     let (pool, url) = migrated_pool().await;
     for name in ["keeps", "goes", "lapsed"] {
@@ -376,8 +402,22 @@ async fn the_create_form_explains_a_bad_expiry_and_a_taken_name() {
         )
         .await;
 
+    let far_off = app
+        .call_form(
+            &admin,
+            "tokens/create",
+            &[
+                ("name", "far"),
+                ("role", "trainer"),
+                ("expires", "99999999d"),
+            ],
+        )
+        .await;
+
     assert_eq!(bad_expiry.status(), 400);
     assert!(bad_expiry.text().await.unwrap().contains("30d"));
+    assert_eq!(far_off.status(), 400);
+    assert!(far_off.text().await.unwrap().contains("too far off"));
     assert_eq!(taken.status(), 409);
     assert!(taken.text().await.unwrap().contains("already exists"));
 }

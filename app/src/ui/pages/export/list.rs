@@ -83,6 +83,14 @@ fn Files(record: ExportRecord) -> impl IntoView {
     if record.origin == "cli" {
         return view! { <span class="small muted">"written by the command line where it ran"</span> }.into_any();
     }
+    if let Some(deleted_at) = record.files_deleted_at {
+        return view! {
+            <span class="small muted" data-testid="export-files-deleted">
+                {format!("files deleted on {} (kept for a limited time); export again", deleted_at.format("%Y-%m-%d"))}
+            </span>
+        }
+        .into_any();
+    }
     let id = record.id;
     view! {
         <ul class="export-files">
