@@ -7,8 +7,8 @@
 //! people never get the same slot; unique indexes keep one person to one slot and one counted
 //! answer per item; a submission carries a client-generated id, so a retried one is recognised.
 //! A late answer (after the lease lapsed) counts if nobody else took the slot; otherwise it is
-//! kept, uncounted, and the submitter is told. Only the slot's holder, or the person whose hold
-//! ended last (`last_holder`: released, skipped, or lapsed and taken over), may answer it.
+//! kept, uncounted, and the submitter is told. Only someone the slot was handed to (`holders`,
+//! which every claim adds the claimant to) may answer it.
 
 use super::users::SESSION_ACCOUNT;
 use crate::domain::ReviewPurpose;
@@ -123,7 +123,8 @@ const CLAIM_CTES: &str = "
         SELECT id FROM lapsed UNION ALL SELECT id FROM free),
     claimed AS (
         UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => $4),
-                                  last_holder = coalesce(s.user_id, s.last_holder)
+                                  holders = CASE WHEN (SELECT id FROM me) = ANY(s.holders) THEN s.holders
+                                                 ELSE s.holders || (SELECT id FROM me) END
         FROM next WHERE s.id = next.id
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
@@ -211,7 +212,7 @@ pub async fn renew(
 /// Hands held slots back to the queue (the person left the page); returns how many.
 pub async fn release(pool: &PgPool, slot_ids: &[i64], user_id: i64) -> Result<u64, sqlx::Error> {
     let released = sqlx::query(
-        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL, last_holder = user_id
+        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
          WHERE id = ANY($1) AND user_id = $2 AND annotation_id IS NULL
            AND set_config('synchronous_commit', 'off', true) = 'off'",
     )

@@ -6,7 +6,7 @@
 //! disagreeing ones open an adjudication slot; an adjudicator's answer is the `adjudicated`
 //! verdict. A retried submission (same client id) is recognised and changes nothing; a late one
 //! counts if nobody else took the slot, otherwise it is kept, uncounted. An answer to a slot
-//! the submitter neither holds nor held last is refused and stores nothing.
+//! that was never handed to the submitter is refused and stores nothing.
 
 use super::review::Claimant;
 use crate::domain::{AnswerOutcome, ReviewPurpose};
@@ -42,7 +42,7 @@ pub enum SubmitError {
     UnknownSlot,
     #[error("not signed in with a role that may answer on this queue")]
     NotAllowed,
-    /// The slot was never handed to the submitter (they neither hold it nor held it last).
+    /// The slot was never handed to the submitter (no claim of theirs took it).
     #[error("this item was not handed to you")]
     NotHeld,
     #[error(transparent)]
@@ -77,8 +77,8 @@ struct SlotRow {
     purpose: String,
     /// Who holds the slot's lease (it may have lapsed).
     user_id: Option<i64>,
-    /// Whose hold ended last without an answer (released, skipped, or lapsed and taken over).
-    last_holder: Option<i64>,
+    /// Whether the slot was ever handed to the submitter.
+    handed: bool,
     /// The answer that filled the slot.
     annotation_id: Option<i64>,
     current_rubric: i32,
@@ -94,7 +94,8 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     // Composed at run time: the submitter's CTE differs for a user id and a session.
     let slot_query = format!(
         "WITH {}
-         SELECT me.id AS me, s.item_id, s.purpose, s.user_id, s.last_holder, s.annotation_id,
+         SELECT me.id AS me, s.item_id, s.purpose, s.user_id, me.id = ANY(s.holders) AS handed,
+                s.annotation_id,
                 t.current_rubric,
                 r.definition -> 'criteria' AS criteria, r.definition -> 'scale' AS scale,
                 r.definition -> 'grading' AS grading,
@@ -132,8 +133,8 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     let holder = slot.user_id;
     let filled = slot.annotation_id;
     let rubric_version = slot.current_rubric;
-    // Only a person the slot was handed to may answer it: its holder, or whoever held it last.
-    if holder != Some(user_id) && slot.last_holder != Some(user_id) {
+    // Only a person the slot was handed to may answer it (a claim adds them to `holders`).
+    if holder != Some(user_id) && !slot.handed {
         return Err(SubmitError::NotHeld);
     }
     let verdict = match &submission.labels {
@@ -147,7 +148,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     let slot_change = match (ours, counted) {
         (false, _) => "SELECT 1",
         (true, false) => {
-            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL, last_holder = $2
+            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
              WHERE id = $3 AND EXISTS (SELECT 1 FROM answer)"
         }
         (true, true) => {

@@ -229,7 +229,7 @@ async fn a_lapsed_lease_returns_the_item_and_late_answers_follow_the_rules() {
 async fn answers_to_slots_never_handed_to_the_submitter_are_refused_and_store_nothing() {
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 3, 1).await;
-    let users = add_users(&pool, "ann", 3, "annotator").await;
+    let users = add_users(&pool, "ann", 4, "annotator").await;
     let slots: Vec<i64> = sqlx::query_scalar("SELECT id FROM review_slots ORDER BY id")
         .fetch_all(&pool)
         .await
@@ -253,13 +253,18 @@ async fn answers_to_slots_never_handed_to_the_submitter_are_refused_and_store_no
     );
     assert_eq!(count(&pool, "annotations").await, 0, "nothing was stored");
 
-    // The holder whose lease lapsed and was taken over may still hand in a late answer (kept,
-    // uncounted); a third person may not answer the slot at all.
+    // A holder whose lease lapsed, even if the slot changed hands twice since, may still hand in
+    // a late answer (kept, uncounted); a person it was never handed to may not answer it.
     let lapsed = claim_as(&pool, task, users[0], ReviewPurpose::Annotate, short, &[])
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let taker = claim_as(&pool, task, users[2], ReviewPurpose::Annotate, LEASE, &[])
+    let second = claim_as(&pool, task, users[2], ReviewPurpose::Annotate, short, &[])
+        .await
+        .unwrap();
+    assert_eq!(second.slot_id, lapsed.slot_id);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taker = claim_as(&pool, task, users[3], ReviewPurpose::Annotate, LEASE, &[])
         .await
         .unwrap();
     assert_eq!(taker.slot_id, lapsed.slot_id);
