@@ -7,8 +7,9 @@
 //! people never get the same slot; unique indexes keep one person to one slot and one counted
 //! answer per item; a submission carries a client-generated id, so a retried one is recognised.
 //! A late answer (after the lease lapsed) counts if nobody else took the slot; otherwise it is
-//! kept, uncounted, and the submitter is told. Only someone the slot was handed to (`holders`,
-//! which every claim adds the claimant to) may answer it.
+//! kept, uncounted, and the submitter is told. Only someone the slot was handed to may answer
+//! it: its holder, or one of its earlier `holders` (added when their hold ended: a release, a
+//! skip, or a lapse another claim took over; a claim of a free slot writes nothing more).
 
 use super::users::SESSION_ACCOUNT;
 use crate::domain::ReviewPurpose;
@@ -123,8 +124,8 @@ const CLAIM_CTES: &str = "
         SELECT id FROM lapsed UNION ALL SELECT id FROM free),
     claimed AS (
         UPDATE review_slots s SET user_id = (SELECT id FROM me), lease_expires_at = now() + make_interval(secs => $4),
-                                  holders = CASE WHEN (SELECT id FROM me) = ANY(s.holders) THEN s.holders
-                                                 ELSE s.holders || (SELECT id FROM me) END
+                                  holders = CASE WHEN s.user_id IS NULL OR s.user_id = ANY(s.holders) THEN s.holders
+                                                 ELSE s.holders || s.user_id END
         FROM next WHERE s.id = next.id
           AND set_config('synchronous_commit', 'off', true) = 'off'
         RETURNING s.id, s.item_id, s.task_id, s.lease_expires_at),
@@ -212,7 +213,8 @@ pub async fn renew(
 /// Hands held slots back to the queue (the person left the page); returns how many.
 pub async fn release(pool: &PgPool, slot_ids: &[i64], user_id: i64) -> Result<u64, sqlx::Error> {
     let released = sqlx::query(
-        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
+        "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL,
+                                 holders = CASE WHEN $2 = ANY(holders) THEN holders ELSE holders || $2 END
          WHERE id = ANY($1) AND user_id = $2 AND annotation_id IS NULL
            AND set_config('synchronous_commit', 'off', true) = 'off'",
     )

@@ -77,7 +77,7 @@ struct SlotRow {
     purpose: String,
     /// Who holds the slot's lease (it may have lapsed).
     user_id: Option<i64>,
-    /// Whether the slot was ever handed to the submitter.
+    /// Whether the submitter held the slot before (an earlier holder).
     handed: bool,
     /// The answer that filled the slot.
     annotation_id: Option<i64>,
@@ -133,7 +133,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     let holder = slot.user_id;
     let filled = slot.annotation_id;
     let rubric_version = slot.current_rubric;
-    // Only a person the slot was handed to may answer it (a claim adds them to `holders`).
+    // Only a person the slot was handed to may answer it: its holder or an earlier one.
     if holder != Some(user_id) && !slot.handed {
         return Err(SubmitError::NotHeld);
     }
@@ -148,7 +148,8 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
     let slot_change = match (ours, counted) {
         (false, _) => "SELECT 1",
         (true, false) => {
-            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL
+            "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL,
+                                    holders = CASE WHEN $2 = ANY(holders) THEN holders ELSE holders || $2 END
              WHERE id = $3 AND EXISTS (SELECT 1 FROM answer)"
         }
         (true, true) => {

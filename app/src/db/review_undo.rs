@@ -89,8 +89,11 @@ pub async fn undo(
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
+        // A lapsed holder this takes the slot from stays among its holders (a late answer).
         "UPDATE review_slots SET annotation_id = NULL, user_id = $2,
-                lease_expires_at = now() + make_interval(secs => $3)
+                lease_expires_at = now() + make_interval(secs => $3),
+                holders = CASE WHEN user_id IS NULL OR user_id = $2 OR user_id = ANY(holders)
+                               THEN holders ELSE holders || user_id END
          WHERE id = $1",
         slot_id,
         user_id,

@@ -4,7 +4,7 @@
 //! acknowledged is in the database afterwards (clients retry with the same client id until they
 //! get an answer, as the review page does).
 
-use crate::harness::{count_where, workspace_target};
+use crate::harness::{count_where, workspace_target, ServeProcess};
 use crate::judge_support::*;
 use crate::review_support::items_for_humans;
 use fake_openai::{FakeOpenAi, Options};
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,23 +47,6 @@ impl Drop for OwnCluster {
             .arg(&self.data_dir)
             .output();
     }
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn labels() -> Value {
@@ -180,33 +163,18 @@ async fn a_database_restart_under_load_loses_no_acknowledged_answer() {
         ..Options::default()
     })
     .await;
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_cojudge"))
-            .args(["serve", "--port", &port.to_string(), "--demo", "never"])
-            .args(["--judge-concurrency", "4", "--judge-lease-secs", "5"])
-            .env("DATABASE_URL", url.as_str())
-            .env("OPENAI_BASE_URL", fake.base_url())
-            .env("COJUDGE_JUDGE_MODEL", "judge-test-model")
-            .env("COJUDGE_LOG_FORMAT", "json")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let server = ServeProcess::start(
+        url.as_str(),
+        &["--judge-concurrency", "4", "--judge-lease-secs", "5"],
+        &[
+            ("OPENAI_BASE_URL", fake.base_url().as_str()),
+            ("COJUDGE_JUDGE_MODEL", "judge-test-model"),
+            ("COJUDGE_LOG_FORMAT", "json"),
+        ],
+    )
+    .await;
+    let base = server.base.clone();
     let probe = reqwest::Client::new();
-    for _ in 0..200 {
-        if probe
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let mut clients = Vec::new();
     for n in 0..ANNOTATORS {
         // The page gives up on a request after a second and sends it again: while the database

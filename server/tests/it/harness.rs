@@ -319,3 +319,68 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .find(|c| c.name() == cojudge::web::sessions::COOKIE_NAME)
         .map(|c| c.value().to_string())
 }
+
+/// `cojudge serve` as a process of its own, on a free port of 127.0.0.1 (for what only a real
+/// process shows: its memory, its connections); its output is discarded. Killed when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl ServeProcess {
+    /// Starts it against `database_url` with the extra `args` and environment `envs`, without
+    /// demo data, and waits until `/readyz` answers 200 (at most 20 s).
+    pub async fn start(database_url: &str, args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
+        let port = free_port().to_string();
+        let child = Command::new(env!("CARGO_BIN_EXE_cojudge"))
+            .args(["serve", "--port", &port, "--demo", "never"])
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = ServeProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let probe = reqwest::Client::new();
+        for _ in 0..400 {
+            let ready = probe.get(format!("{}/readyz", server.base)).send().await;
+            if ready.is_ok_and(|response| response.status() == 200) {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("cojudge serve did not become ready on {}", server.base);
+    }
+
+    /// The process's peak resident memory so far, in bytes (`VmHWM`).
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmHWM:"))
+            .unwrap();
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free port on 127.0.0.1 (bound, then released for the caller to use).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -4,10 +4,9 @@
 //! address, and where a sign-in link may lead. The test server trusts one proxy hop, so a
 //! request's `X-Forwarded-For` names its client.
 
-use crate::harness::{count_where, migrated_pool, spawn_app, TestApp};
+use crate::harness::{count_where, migrated_pool, spawn_app, ServeProcess, TestApp};
 use app::domain::Role;
 use secrecy::ExposeSecret;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Posts the sign-in form from client address `ip`.
@@ -138,45 +137,24 @@ async fn a_sign_in_link_never_leads_to_another_site() {
     }
 }
 
-/// The peak resident memory of process `pid`, in bytes.
-fn peak_memory(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 /// The bound the README states for a web process under a flood of sign-ins.
 const FLOOD_MEMORY_BOUND: u64 = 256 * 1024 * 1024;
 
 #[tokio::test]
 async fn a_flood_of_sign_ins_keeps_memory_bounded_and_health_answering() {
     let (_pool, url) = migrated_pool().await;
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cojudge"))
-        .args(["serve", "--port", &port.to_string(), "--demo", "never"])
-        .args(["--embedded-worker", "false", "--export-runner", "false"])
-        .args(["--ops-sample-secs", "0", "--trusted-proxy-hops", "1"])
-        .env("DATABASE_URL", url.expose_secret())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let server = ServeProcess::start(
+        url.expose_secret(),
+        &["--embedded-worker", "false", "--export-runner", "false"],
+        &[
+            ("COJUDGE_OPS_SAMPLE_SECS", "0"),
+            ("COJUDGE_TRUSTED_PROXY_HOPS", "1"),
+            ("RUST_LOG", "error"),
+        ],
+    )
+    .await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     let flood = (0..200).map(|n| {
         let (client, base) = (client.clone(), base.clone());
@@ -209,9 +187,8 @@ async fn a_flood_of_sign_ins_keeps_memory_bounded_and_health_answering() {
         latencies
     };
     let (answers, mut latencies) = tokio::join!(flood, probes);
-    let peak = peak_memory(server.id());
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let peak = server.peak_memory();
+    drop(server);
 
     let answers: Vec<_> = answers.into_iter().map(Result::unwrap).collect();
     let checked = answers.iter().filter(|(status, _)| *status == 401).count();

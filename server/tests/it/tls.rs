@@ -4,7 +4,7 @@
 //! whose certificate comes from the same CA (`COJUDGE_JUDGE_CA_CERT`). A certificate from
 //! another CA is refused with a clear error.
 
-use crate::harness::{cojudge, stderr};
+use crate::harness::{cojudge, stderr, ServeProcess};
 use crate::judge_support::{all_tag, queue_items};
 use cojudge::postgres::LocalPostgres;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -12,7 +12,6 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::Connection;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A CA's certificate (PEM) and the issuer that signs with it.
@@ -129,44 +128,32 @@ async fn cojudge_runs_on_a_postgres_that_requires_tls_and_refuses_a_certificate_
     .unwrap();
     fake.set_answerer(|_| all_tag("pass", 0.97));
     assert!(fake.base_url().starts_with("https://"));
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cojudge"))
-        .args(["serve", "--port", &port.to_string(), "--demo", "never"])
-        .args(["--ops-sample-secs", "0", "--export-runner", "false"])
-        .env("DATABASE_URL", url.expose_secret())
-        .env("OPENAI_BASE_URL", fake.base_url())
-        .env("COJUDGE_JUDGE_CA_CERT", &ca)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
-    let mut ready = false;
+    // It becomes ready only once it has migrated over a verify-full connection and answers
+    // /readyz from the database.
+    let ca_path = ca.to_string_lossy().into_owned();
+    let base_url = fake.base_url();
+    let server = ServeProcess::start(
+        url.expose_secret(),
+        &["--ops-sample-secs", "0", "--export-runner", "false"],
+        &[
+            ("OPENAI_BASE_URL", base_url.as_str()),
+            ("COJUDGE_JUDGE_CA_CERT", ca_path.as_str()),
+            ("RUST_LOG", "warn"),
+        ],
+    )
+    .await;
     let mut judged = 0;
     for _ in 0..300 {
-        if let Ok(response) = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-        {
-            ready |= response.status() == 200;
-        }
         judged = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM judgments")
             .fetch_one(&pool)
             .await
             .unwrap();
-        if ready && judged == 3 {
+        if judged == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
-    assert!(ready, "/readyz answered 200 over a verify-full connection");
+    drop(server);
     assert_eq!(judged, 3, "the items were judged over https");
     assert!(fake.request_count() >= 3);
     pool.close().await;
