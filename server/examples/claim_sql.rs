@@ -3,7 +3,7 @@
 //! Parameters: `$1` session id, `$2` task name, `$3` purpose, `$4` lease seconds, `$5` slot ids
 //! not to hand back, `$6` roles allowed.
 
-use app::db::review::{ClaimRequest, Claimant};
+use app::db::queue::review::{ClaimRequest, Claimant};
 use app::db::review_card::claim_sql;
 use app::domain::ReviewPurpose;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Human review: the server functions behind the review and adjudication pages, and the types
 //! they return. The queue itself (leases, K distinct people, verdicts) is enforced in
-//! `server::db::review`; these functions check who is asking and shape the answers for the page.
+//! `db::queue::review`; these functions check who is asking and shape the answers for the page.
 
 use crate::domain::{AnswerOutcome, ReviewPurpose};
 #[cfg(feature = "ssr")]
@@ -95,7 +95,7 @@ pub async fn renew_review(purpose: ReviewPurpose, slots: String) -> Result<Vec<i
     use crate::db;
     let (state, user) = reviewer(purpose).await?;
     let slots = parse_slot_list(&slots).map_err(AppError::respond)?;
-    Ok(db::review::renew(&state.pool, &slots, user.id, state.review.lease).await?)
+    Ok(db::queue::review::renew(&state.pool, &slots, user.id, state.review.lease).await?)
 }
 
 /// Hands `slots` (comma-separated) back to the queue: the person left the page.
@@ -105,6 +105,6 @@ pub async fn release_review(purpose: ReviewPurpose, slots: String) -> Result<(),
     use crate::db;
     let (state, user) = reviewer(purpose).await?;
     let slots = parse_slot_list(&slots).map_err(AppError::respond)?;
-    db::review::release(&state.pool, &slots, user.id).await?;
+    db::queue::review::release(&state.pool, &slots, user.id).await?;
     Ok(())
 }

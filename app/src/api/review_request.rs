@@ -3,7 +3,7 @@
 //! refusal happened.
 
 use super::request;
-use crate::db::review::Claimant;
+use crate::db::queue::review::Claimant;
 use crate::domain::{AnswerOutcome, ReviewPurpose, Role};
 use crate::services::review::{self as review_service, CheckedAnswer};
 use crate::services::{session, AppState, ServiceError, ServiceResult};

@@ -8,11 +8,12 @@ pub async fn create_database_if_missing(
     connection: &mut PgConnection,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut *connection)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        name
+    )
+    .fetch_one(&mut *connection)
+    .await?;
     if exists {
         return Ok(());
     }

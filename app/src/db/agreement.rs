@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 
 /// A judge configuration with reviewed items in the sample.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ConfigRow {
     pub id: i64,
     pub model: String,
@@ -16,7 +16,7 @@ pub struct ConfigRow {
 }
 
 /// One counter: how often humans said `human_label` and the judge `judge_label`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CellRow {
     /// `""` for the overall verdict.
     pub criterion: String,
@@ -41,7 +41,8 @@ pub async fn configs(
     task_id: i64,
     unbiased_only: bool,
 ) -> Result<Vec<ConfigRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ConfigRow,
         "SELECT c.id, c.model, c.prompt_version, c.mode, c.confidence_method
          FROM judge_configs c
          WHERE c.task_id = $1
@@ -49,9 +50,9 @@ pub async fn configs(
                        WHERE k.task_id = $1 AND k.judge_config_id = c.id AND k.pairs > 0
                          AND (k.unbiased OR NOT $2))
          ORDER BY c.id DESC",
+        task_id,
+        unbiased_only
     )
-    .bind(task_id)
-    .bind(unbiased_only)
     .fetch_all(pool)
     .await
 }
@@ -63,16 +64,18 @@ pub async fn cells(
     judge_config_id: i64,
     unbiased_only: bool,
 ) -> Result<Vec<CellRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT criterion, generator_version, week, human_label, judge_label, sum(pairs)::bigint AS pairs
-         FROM agreement_cells
-         WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
-         GROUP BY criterion, generator_version, week, human_label, judge_label
-         HAVING sum(pairs) > 0",
+    sqlx::query_as!(
+        CellRow,
+        r#"SELECT criterion, generator_version, week, human_label, judge_label,
+                  sum(pairs)::bigint AS "pairs!"
+           FROM agreement_cells
+           WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
+           GROUP BY criterion, generator_version, week, human_label, judge_label
+           HAVING sum(pairs) > 0"#,
+        task_id,
+        judge_config_id,
+        unbiased_only
     )
-    .bind(task_id)
-    .bind(judge_config_id)
-    .bind(unbiased_only)
     .fetch_all(pool)
     .await
 }
@@ -83,16 +86,20 @@ pub async fn config_totals(
     task_id: i64,
     unbiased_only: bool,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT judge_config_id, sum(pairs)::bigint, sum(agreed)::bigint
-         FROM calibration_cells
-         WHERE task_id = $1 AND (unbiased OR NOT $2)
-         GROUP BY judge_config_id",
+    let rows = sqlx::query!(
+        r#"SELECT judge_config_id, sum(pairs)::bigint AS "pairs!", sum(agreed)::bigint AS "agreed!"
+           FROM calibration_cells
+           WHERE task_id = $1 AND (unbiased OR NOT $2)
+           GROUP BY judge_config_id"#,
+        task_id,
+        unbiased_only
     )
-    .bind(task_id)
-    .bind(unbiased_only)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.judge_config_id, row.pairs, row.agreed))
+        .collect())
 }
 
 /// The confidence histogram of one configuration.
@@ -102,25 +109,18 @@ pub async fn calibration(
     judge_config_id: i64,
     unbiased_only: bool,
 ) -> Result<Vec<CalibrationRow>, sqlx::Error> {
-    let rows: Vec<(i16, i64, i64)> = sqlx::query_as(
-        "SELECT bucket, sum(pairs)::bigint, sum(agreed)::bigint
-         FROM calibration_cells
-         WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
-         GROUP BY bucket HAVING sum(pairs) > 0 ORDER BY bucket",
+    sqlx::query_as!(
+        CalibrationRow,
+        r#"SELECT bucket, sum(pairs)::bigint AS "pairs!", sum(agreed)::bigint AS "agreed!"
+           FROM calibration_cells
+           WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
+           GROUP BY bucket HAVING sum(pairs) > 0 ORDER BY bucket"#,
+        task_id,
+        judge_config_id,
+        unbiased_only
     )
-    .bind(task_id)
-    .bind(judge_config_id)
-    .bind(unbiased_only)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(bucket, pairs, agreed)| CalibrationRow {
-            bucket,
-            pairs,
-            agreed,
-        })
-        .collect())
+    .await
 }
 
 /// Label pairs between annotators of `task_id`: (criterion, answers per unit, label a, label b,
@@ -129,13 +129,25 @@ pub async fn annotator_pairs(
     pool: &PgPool,
     task_id: i64,
 ) -> Result<Vec<(String, i32, String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT criterion, answers, label_a, label_b, pairs FROM iaa_cells
          WHERE task_id = $1 AND pairs <> 0",
+        task_id
     )
-    .bind(task_id)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.criterion,
+                row.answers,
+                row.label_a,
+                row.label_b,
+                row.pairs,
+            )
+        })
+        .collect())
 }
 
 /// Items with two or more standing answers, per criterion and label counts: (criterion, label →
@@ -145,13 +157,19 @@ pub async fn annotator_unit_kinds(
     pool: &PgPool,
     task_id: i64,
 ) -> Result<Vec<(String, sqlx::types::Json<BTreeMap<String, u64>>, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT criterion, counts, count(*) FROM iaa_units WHERE task_id = $1
-         GROUP BY criterion, counts ORDER BY criterion, counts::text",
+    let rows = sqlx::query!(
+        r#"SELECT criterion, counts AS "counts: sqlx::types::Json<BTreeMap<String, u64>>",
+                  count(*) AS "count!"
+           FROM iaa_units WHERE task_id = $1
+           GROUP BY criterion, counts ORDER BY criterion, counts::text"#,
+        task_id
     )
-    .bind(task_id)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.criterion, row.counts, row.count))
+        .collect())
 }
 
 /// Candidate judges tried on `task_id` (`cojudge judge eval`), newest first.
@@ -159,19 +177,19 @@ pub async fn evaluations(
     pool: &PgPool,
     task_id: i64,
 ) -> Result<Vec<EvaluationSummary>, sqlx::Error> {
-    let rows: Vec<EvaluationRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        EvaluationRow,
         "SELECT e.id, e.judge_config_id, c.model, c.mode, c.confidence_method, c.prompt_version,
                 e.items, e.errors, e.started_at, e.promoted_at
          FROM judge_evaluations e JOIN judge_configs c ON c.id = e.judge_config_id
          WHERE e.task_id = $1 ORDER BY e.id DESC LIMIT 50",
+        task_id
     )
-    .bind(task_id)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(EvaluationRow::into_summary).collect())
 }
 
-#[derive(sqlx::FromRow)]
 struct EvaluationRow {
     id: i64,
     judge_config_id: i64,

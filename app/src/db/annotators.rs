@@ -6,7 +6,7 @@
 use sqlx::PgPool;
 
 /// One annotator's counts on a task.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnnotatorCounts {
     pub user_id: i64,
     pub name: String,
@@ -19,17 +19,18 @@ pub struct AnnotatorCounts {
 
 /// Every annotator with a counted answer on `task_id`, by name.
 pub async fn counts(pool: &PgPool, task_id: i64) -> Result<Vec<AnnotatorCounts>, sqlx::Error> {
-    sqlx::query_as(
-        "WITH answered AS (
+    sqlx::query_as!(
+        AnnotatorCounts,
+        r#"WITH answered AS (
              SELECT a.user_id, a.item_id, a.criteria, i.golden
                FROM annotations a JOIN items i ON i.id = a.item_id
               WHERE i.task_id = $1 AND a.counted AND NOT a.skipped AND a.retracted_at IS NULL
                 AND a.purpose = 'annotate')
-         SELECT m.user_id, u.display_name AS name, count(*) AS answers,
-                coalesce(sum(g.total), 0)::bigint AS golden_labels,
-                coalesce(sum(g.matched), 0)::bigint AS golden_matched,
-                count(s.matched) AS verdicts_compared,
-                count(*) FILTER (WHERE s.matched) AS verdicts_matched
+         SELECT m.user_id AS "user_id!", u.display_name AS name, count(*) AS "answers!",
+                coalesce(sum(g.total), 0)::bigint AS "golden_labels!",
+                coalesce(sum(g.matched), 0)::bigint AS "golden_matched!",
+                count(s.matched) AS "verdicts_compared!",
+                count(*) FILTER (WHERE s.matched) AS "verdicts_matched!"
            FROM answered m
            JOIN users u ON u.id = m.user_id
            LEFT JOIN LATERAL (
@@ -45,9 +46,9 @@ pub async fn counts(pool: &PgPool, task_id: i64) -> Result<Vec<AnnotatorCounts>,
                                  WHERE o.item_id = m.item_id AND o.counted AND NOT o.skipped
                                    AND o.retracted_at IS NULL AND o.purpose = 'annotate') > 1))) s ON true
           GROUP BY m.user_id, u.display_name
-          ORDER BY u.display_name, m.user_id",
+          ORDER BY u.display_name, m.user_id"#,
+        task_id
     )
-    .bind(task_id)
     .fetch_all(pool)
     .await
 }
@@ -58,17 +59,22 @@ pub async fn shared_answers(
     pool: &PgPool,
     task_id: i64,
 ) -> Result<Vec<(i64, i64, bool)>, sqlx::Error> {
-    sqlx::query_as(
-        "WITH answered AS (
+    let rows = sqlx::query!(
+        r#"WITH answered AS (
              SELECT a.user_id, a.item_id, a.qualified
                FROM annotations a JOIN items i ON i.id = a.item_id
               WHERE i.task_id = $1 AND a.counted AND NOT a.skipped AND a.retracted_at IS NULL
                 AND a.purpose = 'annotate' AND a.qualified IS NOT NULL)
-         SELECT user_id, item_id, qualified FROM answered
+         SELECT user_id AS "user_id!", item_id AS "item_id!", qualified AS "qualified!"
+           FROM answered
           WHERE item_id IN (SELECT item_id FROM answered GROUP BY item_id HAVING count(*) > 1)
-          ORDER BY item_id, user_id",
+          ORDER BY item_id, user_id"#,
+        task_id
     )
-    .bind(task_id)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.user_id, row.item_id, row.qualified))
+        .collect())
 }

@@ -1,6 +1,6 @@
 //! Candidate-judge evaluations (`cojudge judge eval`): a run's record in `judge_evaluations`,
 //! and the reviewed items a candidate is tried on. The candidate's judgments are recorded by
-//! `judge_queue::record_evaluation`.
+//! `judgments::record_evaluation`.
 
 use serde_json::Value;
 use sqlx::PgPool;
@@ -20,35 +20,35 @@ pub struct NewEvaluation<'a> {
 
 /// Records the start of a run; returns its id.
 pub async fn start(pool: &PgPool, run: &NewEvaluation<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO judge_evaluations (task_id, judge_config_id, baseline_config_id, judge, prompts, rubric_version)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        run.task_id,
+        run.judge_config_id,
+        run.baseline_config_id,
+        run.judge,
+        run.prompts,
+        run.rubric_version
     )
-    .bind(run.task_id)
-    .bind(run.judge_config_id)
-    .bind(run.baseline_config_id)
-    .bind(run.judge)
-    .bind(run.prompts)
-    .bind(run.rubric_version)
     .fetch_one(pool)
     .await
 }
 
 /// Records the end of run `id`: items judged and how many of them failed.
 pub async fn finish(pool: &PgPool, id: i64, items: i32, errors: i32) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE judge_evaluations SET items = $2, errors = $3, finished_at = now() WHERE id = $1",
+        id,
+        items,
+        errors
     )
-    .bind(id)
-    .bind(items)
-    .bind(errors)
     .execute(pool)
     .await?;
     Ok(())
 }
 
 /// An item a candidate is tried on.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ReviewedItem {
     pub id: i64,
     pub context: Value,
@@ -63,7 +63,8 @@ pub async fn unjudged_reviewed_items(
     config: i64,
     limit: i64,
 ) -> Result<Vec<ReviewedItem>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ReviewedItem,
         "SELECT i.id, i.context, i.output
          FROM items i
          JOIN verdicts v ON v.item_id = i.id AND v.provenance IN ('human', 'adjudicated')
@@ -74,10 +75,10 @@ pub async fn unjudged_reviewed_items(
            AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.judge_config_id = $2)
          ORDER BY i.id
          LIMIT $3",
+        task_id,
+        config,
+        limit
     )
-    .bind(task_id)
-    .bind(config)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -9,6 +9,7 @@ use crate::domain::{ExportFilters, ProvenanceFilter, TaskDefinition};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs};
+use sqlx::types::Json;
 use sqlx::{FromRow, PgPool, Postgres, Row, Transaction};
 
 /// One final verdict with its item, as every shape starts from it, borrowed from the row the
@@ -174,6 +175,12 @@ pub struct Selection<'a> {
     pub items: Option<&'a [i64]>,
 }
 
+/// A count's one column.
+#[derive(sqlx::FromRow)]
+struct Counted {
+    count: i64,
+}
+
 /// Extra columns some shapes need.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Extras {
@@ -269,12 +276,14 @@ impl Selection<'_> {
     /// How many verdicts the selection holds.
     pub async fn count(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<i64> {
         let with_judge = self.filters.min_judge_confidence.is_some();
-        let sql = format!("SELECT count(*){}", from_where(with_judge));
-        let (count,): (i64,) = self
+        // Composed at run time, as every selection statement: the judgment join is left out
+        // when nothing reads it (see `from_where`).
+        let sql = format!("SELECT count(*) AS count{}", from_where(with_judge));
+        let counted: Counted = self
             .bind(sqlx::query_as(&sql), self.filters.since)
             .fetch_one(&mut **tx)
             .await?;
-        Ok(count)
+        Ok(counted.count)
     }
 
     /// Human-labelled candidates for judge training: those in the window and, for minority
@@ -284,6 +293,7 @@ impl Selection<'_> {
         tx: &mut Transaction<'_, Postgres>,
         include_older: bool,
     ) -> sqlx::Result<Vec<LabelledItem>> {
+        // Composed at run time: see `count`.
         let sql = format!(
             "SELECT i.id AS item_id, v.qualified, v.updated_at AS decided_at,
                     ($11::timestamptz IS NULL OR v.updated_at >= $11) AS in_window
@@ -299,6 +309,7 @@ impl Selection<'_> {
     }
 
     /// The SQL that streams verdict rows, by item id or, for grouped shapes, by context.
+    /// Composed at run time: the judgment join and the extra columns depend on the shape.
     pub fn verdict_sql(extras: Extras) -> String {
         let context_key = if extras.context_key {
             "md5(i.context::text)"
@@ -336,7 +347,7 @@ impl Selection<'_> {
 /// sees the same database state.
 pub async fn snapshot(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
     Ok(tx)
@@ -356,23 +367,25 @@ pub async fn task_versions(
     tx: &mut Transaction<'_, Postgres>,
     name: &str,
 ) -> sqlx::Result<Option<TaskVersions>> {
-    let task: Option<(i64, i32)> =
-        sqlx::query_as("SELECT id, current_rubric FROM tasks WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some((id, current_version)) = task else {
+    let task = sqlx::query!("SELECT id, current_rubric FROM tasks WHERE name = $1", name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(task) = task else {
         return Ok(None);
     };
-    let rows: Vec<(i32, sqlx::types::Json<TaskDefinition>)> = sqlx::query_as(
-        "SELECT version, definition FROM rubrics WHERE task_id = $1 ORDER BY version",
+    let rows = sqlx::query!(
+        r#"SELECT version, definition AS "definition: Json<TaskDefinition>"
+             FROM rubrics WHERE task_id = $1 ORDER BY version"#,
+        task.id
     )
-    .bind(id)
     .fetch_all(&mut **tx)
     .await?;
     Ok(Some(TaskVersions {
-        id,
-        current_version,
-        versions: rows.into_iter().map(|(v, d)| (v, d.0)).collect(),
+        id: task.id,
+        current_version: task.current_rubric,
+        versions: rows
+            .into_iter()
+            .map(|row| (row.version, row.definition.0))
+            .collect(),
     }))
 }

@@ -1,9 +1,12 @@
 //! The database side of an import (`server/src/ingest` reads, checks and encodes the rows): one
 //! transaction, batches copied into a temporary table and merged into `items` (plus judgments,
-//! routing decisions and verdicts for items judged offline). The SQL uses temporary tables, so
-//! it is checked at run time, by the tests.
-//! (`sqlx::query`, not `raw_sql`: rustc cannot prove `raw_sql`'s generic future `Send` inside
-//! the HTTP handler.)
+//! routing decisions and verdicts for items judged offline).
+//!
+//! Statements on the temporary tables (`import_staging`, `import_touched`) and the COPYs are
+//! prepared at run time, since the tables exist only inside the import's transaction (the
+//! compile-time check cannot see them); the tests check them, and their rows are read through
+//! `FromRow` types. The others use the `query!` macros. (`sqlx::query`, not `raw_sql`: rustc
+//! cannot prove `raw_sql`'s generic future `Send` inside the HTTP handler.)
 
 use sqlx::{PgPool, Postgres, Transaction};
 use std::sync::Arc;
@@ -54,6 +57,25 @@ pub struct BatchOutcome {
     pub auto_accepted: u64,
 }
 
+/// A staged row whose external id the task already holds.
+#[derive(sqlx::FromRow)]
+struct ExistingItem {
+    seq: i64,
+    external_id: String,
+    /// Same content as the item present.
+    same: bool,
+    item_id: i64,
+    /// Someone answered or holds a slot of the item present.
+    touched_by_humans: bool,
+}
+
+/// New or replaced items starting in one state.
+#[derive(sqlx::FromRow)]
+struct StateCount {
+    state: String,
+    count: i64,
+}
+
 /// An import transaction on one task.
 pub struct Writer {
     tx: Transaction<'static, Postgres>,
@@ -72,11 +94,13 @@ impl Writer {
         replace: bool,
     ) -> Result<Writer, sqlx::Error> {
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(IMPORT_LOCK_CLASS)
-            .bind(task_id as i32)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            IMPORT_LOCK_CLASS,
+            task_id as i32
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "CREATE TEMP TABLE import_staging (
                 seq bigint NOT NULL, external_id text NOT NULL, context text NOT NULL, output text NOT NULL,
@@ -133,9 +157,10 @@ impl Writer {
         copy.send(batch.rows).await?;
         copy.finish().await?;
 
-        let newest_before: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM items")
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let newest_before =
+            sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "newest!" FROM items"#)
+                .fetch_one(&mut *self.tx)
+                .await?;
         let mut outcome = BatchOutcome {
             inserted: self.insert_new(track).await?,
             ..BatchOutcome::default()
@@ -202,10 +227,11 @@ impl Writer {
         newest_before: i64,
         outcome: &mut BatchOutcome,
     ) -> Result<(), sqlx::Error> {
-        let existing: Vec<(i64, String, bool, i64, bool)> = sqlx::query_as(
-            "SELECT s.seq, s.external_id, i.content_hash = s.content_hash, i.id,
+        let existing: Vec<ExistingItem> = sqlx::query_as(
+            "SELECT s.seq, s.external_id, i.content_hash = s.content_hash AS same, i.id AS item_id,
                     EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
                     OR EXISTS (SELECT 1 FROM review_slots x WHERE x.item_id = i.id AND x.user_id IS NOT NULL)
+                    AS touched_by_humans
              FROM import_staging s JOIN items i ON i.task_id = $1 AND i.external_id = s.external_id
              WHERE i.id <= $2",
         )
@@ -214,13 +240,13 @@ impl Writer {
         .fetch_all(&mut *self.tx)
         .await?;
         let mut replaceable = Vec::new();
-        for (seq, external_id, same, item_id, touched_by_humans) in existing {
-            if same {
-                outcome.unchanged.push(seq);
-            } else if self.replace && !touched_by_humans {
-                replaceable.push(item_id);
+        for item in existing {
+            if item.same {
+                outcome.unchanged.push(item.seq);
+            } else if self.replace && !item.touched_by_humans {
+                replaceable.push(item.item_id);
             } else {
-                outcome.conflicts.push((seq, external_id));
+                outcome.conflicts.push((item.seq, item.external_id));
             }
         }
         if !replaceable.is_empty() {
@@ -231,12 +257,12 @@ impl Writer {
 
     /// Counts the new and replaced items by the state they start in.
     async fn count_states(&mut self, outcome: &mut BatchOutcome) -> Result<(), sqlx::Error> {
-        let states: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT s.state, count(*) FROM import_touched t JOIN import_staging s USING (external_id) GROUP BY s.state",
+        let states: Vec<StateCount> = sqlx::query_as(
+            "SELECT s.state, count(*) AS count FROM import_touched t JOIN import_staging s USING (external_id) GROUP BY s.state",
         )
         .fetch_all(&mut *self.tx)
         .await?;
-        for (state, count) in states {
+        for StateCount { state, count } in states {
             let count = count as u64;
             match state.as_str() {
                 "queued" => outcome.queued_for_judge += count,
@@ -274,13 +300,13 @@ impl Writer {
     /// Overwrites conflicting items no human has touched, dropping what was derived from their
     /// old content (judgments, routing decisions, a judge's verdict).
     async fn replace_items(&mut self, item_ids: &[i64]) -> Result<u64, sqlx::Error> {
-        sqlx::query(
+        sqlx::query!(
             "WITH v AS (DELETE FROM verdicts WHERE item_id = ANY($1)),
                   r AS (DELETE FROM routing_decisions WHERE item_id = ANY($1)),
                   q AS (DELETE FROM review_slots WHERE item_id = ANY($1))
              DELETE FROM judgments WHERE item_id = ANY($1)",
+            item_ids
         )
-        .bind(item_ids)
         .execute(&mut *self.tx)
         .await?;
         let replaced = sqlx::query(
@@ -367,10 +393,12 @@ impl Writer {
         .await?;
         if wake_judges {
             // Delivered at commit, to every `LISTEN cojudge_items` connection (judge workers).
-            sqlx::query("SELECT pg_notify('cojudge_items', $1::text)")
-                .bind(self.task_id.to_string())
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query!(
+                "SELECT pg_notify('cojudge_items', $1::text)",
+                self.task_id.to_string()
+            )
+            .execute(&mut *self.tx)
+            .await?;
         }
         self.tx.commit().await
     }

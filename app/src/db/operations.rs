@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// The number of items in `state` at the last sample of one bin.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueBin {
     pub bin: DateTime<Utc>,
     pub state: String,
@@ -21,16 +21,17 @@ pub async fn queue_bins(
     from: DateTime<Utc>,
     bin_minutes: u32,
 ) -> Result<Vec<QueueBin>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT DISTINCT ON (1, 2) date_bin(make_interval(mins => $3), sampled_at, $2) AS bin,
-                state, items
-           FROM queue_samples
-          WHERE task_id = $1 AND sampled_at >= $2
-          ORDER BY 1, 2, sampled_at DESC",
+    sqlx::query_as!(
+        QueueBin,
+        r#"SELECT DISTINCT ON (1, 2) date_bin(make_interval(mins => $3), sampled_at, $2) AS "bin!",
+                  state, items
+             FROM queue_samples
+            WHERE task_id = $1 AND sampled_at >= $2
+            ORDER BY 1, 2, sampled_at DESC"#,
+        task_id,
+        from,
+        bin_minutes as i32
     )
-    .bind(task_id)
-    .bind(from)
-    .bind(bin_minutes as i32)
     .fetch_all(pool)
     .await
 }
@@ -40,14 +41,16 @@ pub async fn last_sample_at(
     pool: &PgPool,
     task_id: i64,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(sampled_at) FROM queue_samples WHERE task_id = $1")
-        .bind(task_id)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT max(sampled_at) FROM queue_samples WHERE task_id = $1",
+        task_id
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// One row of `activity_hours`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HourRow {
     pub hour: DateTime<Utc>,
     pub judged: i64,
@@ -70,22 +73,23 @@ pub async fn activity_hours(
     task_id: i64,
     from: DateTime<Utc>,
 ) -> Result<Vec<HourRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT hour, judged, judge_errors, evaluated, prompt_tokens, completion_tokens,
-                cost_usd::float8 AS cost_usd, answers, skips, adjudications,
-                verdicts_judge, verdicts_human, verdicts_adjudicated
-           FROM activity_hours
-          WHERE task_id = $1 AND hour >= $2
-          ORDER BY hour",
+    sqlx::query_as!(
+        HourRow,
+        r#"SELECT hour, judged, judge_errors, evaluated, prompt_tokens, completion_tokens,
+                  cost_usd::float8 AS "cost_usd!", answers, skips, adjudications,
+                  verdicts_judge, verdicts_human, verdicts_adjudicated
+             FROM activity_hours
+            WHERE task_id = $1 AND hour >= $2
+            ORDER BY hour"#,
+        task_id,
+        from
     )
-    .bind(task_id)
-    .bind(from)
     .fetch_all(pool)
     .await
 }
 
 /// One annotator's answers on a task in one hour.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnnotatorHourRow {
     pub user_id: i64,
     pub name: String,
@@ -101,14 +105,15 @@ pub async fn annotator_hours(
     task_id: i64,
     from: DateTime<Utc>,
 ) -> Result<Vec<AnnotatorHourRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AnnotatorHourRow,
         "SELECT h.user_id, u.display_name AS name, h.hour, h.answers, h.skips, h.adjudications
            FROM annotator_hours h JOIN users u ON u.id = h.user_id
           WHERE h.task_id = $1 AND h.hour >= $2
           ORDER BY h.user_id, h.hour",
+        task_id,
+        from
     )
-    .bind(task_id)
-    .bind(from)
     .fetch_all(pool)
     .await
 }

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 
 /// One trivial round trip: the database answers.
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query_scalar::<_, i32>("SELECT 1")
+    sqlx::query_scalar!(r#"SELECT 1 AS "one!""#)
         .fetch_one(pool)
         .await
         .map(drop)
@@ -16,12 +16,18 @@ pub async fn items_waiting(
     pool: &PgPool,
     states: &[&str],
 ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT t.name, s.state,
-                (SELECT count(*) FROM items i WHERE i.task_id = t.id AND i.state = s.state)
-           FROM tasks t CROSS JOIN unnest($1::text[]) s (state)",
+    let rows = sqlx::query!(
+        r#"SELECT t.name, s.state AS "state!",
+                  (SELECT count(*) FROM items i WHERE i.task_id = t.id AND i.state = s.state)
+                      AS "items!"
+             FROM tasks t CROSS JOIN unnest($1::text[]) s (state)"#,
+        // `as _`: sqlx would check it against `&[String]`; `&[&str]` encodes as the same text[].
+        states as _
     )
-    .bind(states)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.name, row.state, row.items))
+        .collect())
 }

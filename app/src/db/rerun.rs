@@ -20,7 +20,7 @@ pub struct RerunSelection<'a> {
 
 /// How many selected items were (or, on a dry run, would be) queued, and how many were kept
 /// because people reviewed them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct RerunCounts {
     pub queued: i64,
     pub kept_human_reviewed: i64,
@@ -34,7 +34,7 @@ pub async fn requeue(
     actor: Actor,
 ) -> Result<RerunCounts, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "CREATE TEMP TABLE rerun_candidates ON COMMIT DROP AS
          SELECT i.id,
                 EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.retracted_at IS NULL)
@@ -46,26 +46,32 @@ pub async fn requeue(
          WHERE i.task_id = $1 AND i.state = ANY($2)
            AND ($3::text IS NULL OR i.batch = $3)
            AND ($4::timestamptz IS NULL OR i.updated_at < $4)",
+        selection.task_id,
+        selection.states,
+        selection.batch,
+        selection.before
     )
-    .bind(selection.task_id)
-    .bind(selection.states)
-    .bind(selection.batch)
-    .bind(selection.before)
     .execute(&mut *tx)
     .await?;
-    let (queued, kept_human_reviewed): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE NOT human), count(*) FILTER (WHERE human) FROM rerun_candidates",
+    // Prepared at run time: it reads the temporary table made above, which the compile-time
+    // check cannot see.
+    let counts: RerunCounts = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE NOT human) AS queued,
+                count(*) FILTER (WHERE human) AS kept_human_reviewed
+         FROM rerun_candidates",
     )
     .fetch_one(&mut *tx)
     .await?;
-    let counts = RerunCounts {
+    let RerunCounts {
         queued,
         kept_human_reviewed,
-    };
+    } = counts;
     if dry_run || queued == 0 {
         tx.rollback().await?;
         return Ok(counts);
     }
+    // Prepared at run time: it reads the temporary table made above, which the compile-time
+    // check cannot see.
     sqlx::query(
         "WITH chosen AS (SELECT id FROM rerun_candidates WHERE NOT human),
               dropped AS (DELETE FROM verdicts v USING chosen c WHERE v.item_id = c.id AND v.provenance = 'judge'),
@@ -94,10 +100,12 @@ pub async fn requeue(
         },
     )
     .await?;
-    sqlx::query("SELECT pg_notify('cojudge_items', $1::text)")
-        .bind(selection.task_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_notify('cojudge_items', $1::text)",
+        selection.task_id.to_string()
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(counts)
 }

@@ -1,7 +1,7 @@
 //! Reads what the review page shows for a leased slot: the item, whether it is blind (audit or
 //! golden), the judge's latest answer, and, for adjudication, every counted human answer.
 
-use super::review::{self, ClaimRequest};
+use super::queue::review::{self, ClaimRequest};
 use crate::domain::ReviewPurpose;
 use crate::views::review::{Draft, HumanAnswer, JudgeSuggestion, ReviewCard, SuggestedLabel};
 use chrono::{DateTime, Utc};
@@ -67,6 +67,7 @@ pub async fn load(
     slot_id: i64,
     purpose: ReviewPurpose,
 ) -> Result<Option<ReviewCard>, sqlx::Error> {
+    // Composed at run time: the card's columns are shared with the claim's statement.
     let row = sqlx::query_as::<_, CardRow>(&card_query("review_slots", "WHERE s.id = $1"))
         .bind(slot_id)
         .fetch_optional(pool)

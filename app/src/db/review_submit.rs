@@ -8,7 +8,7 @@
 //! counts if nobody else took the slot, otherwise it is kept, uncounted. An answer to a slot
 //! that was never handed to the submitter is refused and stores nothing.
 
-use super::review::Claimant;
+use super::queue::review::Claimant;
 use crate::domain::{AnswerOutcome, ReviewPurpose};
 use crate::domain::{Criterion, Grading, LabelScale, Verdict, VerdictError};
 use serde_json::Value;
@@ -194,7 +194,7 @@ async fn record(pool: &PgPool, submission: &Submission<'_>) -> Result<AnswerOutc
         (true, None) => AnswerOutcome::Skipped,
         (true, Some(verdict)) if purpose == "adjudicate" => {
             let labels = serde_json::to_value(&submission.labels).expect("labels serialise");
-            // Composed: the verdict CTEs are shared with `finish_if_complete`.
+            // Composed at run time: the verdict CTEs are shared with `finish_if_complete`.
             sqlx::query(&format!(
                 "WITH {} SELECT 1",
                 verdict_ctes("VALUES ($1, $2::jsonb, $3, $4, 'adjudicated', $5, $6)")
@@ -232,6 +232,15 @@ fn verdict_of(slot: &SlotRow, labels: &BTreeMap<String, String>) -> Result<Verdi
     Ok(Verdict::from_rubric(&criteria, &scale, &grading, labels)?)
 }
 
+/// A row of [`why_no_slot`]'s statement.
+#[derive(Debug, FromRow)]
+struct SubmitterRow {
+    /// The submitter's user id; NULL when they may not answer.
+    me: Option<i64>,
+    /// Whether an answer with this client id was stored before.
+    seen: bool,
+}
+
 /// Why the slot select found no row: the submitter may not answer, the submission was recorded
 /// before (and its slot is gone, as an undone adjudication's is), or there is no such slot.
 async fn why_no_slot(
@@ -240,21 +249,30 @@ async fn why_no_slot(
 ) -> Result<AnswerOutcome, SubmitError> {
     // Composed at run time: the submitter's CTE differs for a user id and a session.
     let query = format!(
-        "WITH {} SELECT (SELECT id FROM me),
-                        EXISTS (SELECT 1 FROM annotations WHERE client_id = $1)",
+        "WITH {} SELECT (SELECT id FROM me) AS me,
+                        EXISTS (SELECT 1 FROM annotations WHERE client_id = $1) AS seen",
         submission.submitter.me_cte(2, 3)
     );
-    let (me, seen): (Option<i64>, bool) = submission
+    let found = submission
         .submitter
         .bind(sqlx::query(&query).bind(submission.client_id))
-        .try_map(|row: PgRow| <(Option<i64>, bool)>::from_row(&row))
+        .try_map(|row: PgRow| SubmitterRow::from_row(&row))
         .fetch_one(&mut **tx)
         .await?;
-    match (me, seen) {
+    match (found.me, found.seen) {
         (None, _) => Err(SubmitError::NotAllowed),
         (Some(_), true) => Ok(AnswerOutcome::Duplicate),
         (Some(_), false) => Err(SubmitError::UnknownSlot),
     }
+}
+
+/// What [`finish_if_complete`]'s statement found.
+#[derive(Debug, FromRow)]
+struct Outcome {
+    /// Every annotation slot of the item is filled, with at least one answer.
+    complete: bool,
+    /// The answers all give the same labels.
+    agree: bool,
 }
 
 /// When every annotation slot of the item is filled: agreeing answers make the `human` verdict
@@ -266,8 +284,8 @@ async fn finish_if_complete(
     decided_by: i64,
     rubric_version: i32,
 ) -> Result<bool, SubmitError> {
-    // Composed: the verdict CTEs are shared with an adjudicator's answer.
-    let (complete, agree): (bool, bool) = sqlx::query_as(&format!(
+    // Composed at run time: the verdict CTEs are shared with an adjudicator's answer.
+    let outcome: Outcome = sqlx::query_as(&format!(
         "WITH answers AS (
              SELECT id, criteria, qualified, grade FROM annotations
              WHERE item_id = $1 AND purpose = 'annotate' AND counted AND retracted_at IS NULL
@@ -290,6 +308,7 @@ async fn finish_if_complete(
     .bind(rubric_version)
     .fetch_one(&mut **tx)
     .await?;
+    let Outcome { complete, agree } = outcome;
     if complete && !agree {
         sqlx::query!(
             "WITH adjudication AS (

@@ -10,8 +10,7 @@ pub async fn sample_queues(
     pool: &PgPool,
     interval_start: DateTime<Utc>,
 ) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("SELECT queue_sample($1)")
-        .bind(interval_start)
+    sqlx::query_scalar!(r#"SELECT queue_sample($1) AS "written!""#, interval_start)
         .fetch_one(pool)
         .await
 }
@@ -19,10 +18,12 @@ pub async fn sample_queues(
 /// Rolls up the activity of every hour from the last one rolled up (or `until`, if earlier)
 /// to now.
 pub async fn roll_up_activity(pool: &PgPool, until: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT activity_roll_up(least($1, (SELECT max(hour) FROM activity_hours)))")
-        .bind(until)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "SELECT activity_roll_up(least($1, (SELECT max(hour) FROM activity_hours)))",
+        until
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -31,8 +32,7 @@ pub async fn delete_samples_before(
     pool: &PgPool,
     before: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM queue_samples WHERE sampled_at < $1")
-        .bind(before)
+    let deleted = sqlx::query!("DELETE FROM queue_samples WHERE sampled_at < $1", before)
         .execute(pool)
         .await?;
     Ok(deleted.rows_affected())

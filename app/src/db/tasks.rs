@@ -163,12 +163,13 @@ pub async fn definition_of(
     task_id: i64,
     version: i32,
 ) -> Result<TaskDefinition, sqlx::Error> {
-    let definition: serde_json::Value =
-        sqlx::query_scalar("SELECT definition FROM rubrics WHERE task_id = $1 AND version = $2")
-            .bind(task_id)
-            .bind(version)
-            .fetch_one(pool)
-            .await?;
+    let definition = sqlx::query_scalar!(
+        "SELECT definition FROM rubrics WHERE task_id = $1 AND version = $2",
+        task_id,
+        version
+    )
+    .fetch_one(pool)
+    .await?;
     serde_json::from_value(definition).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
@@ -185,7 +186,7 @@ pub struct TaskListing {
 
 /// The names of the active (not archived) tasks, oldest first.
 pub async fn active_names(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM tasks WHERE archived_at IS NULL ORDER BY id")
+    sqlx::query_scalar!("SELECT name FROM tasks WHERE archived_at IS NULL ORDER BY id")
         .fetch_all(pool)
         .await
 }

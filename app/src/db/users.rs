@@ -77,6 +77,7 @@ pub async fn find_by_session(
     pool: &PgPool,
     session_id: &str,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
+    // Composed at run time: the valid sign-in is the shared `SESSION_ACCOUNT` fragment.
     let row: Option<AccountRow> = sqlx::query_as(&format!(
         "SELECT u.id, u.email, u.display_name, u.role FROM {SESSION_ACCOUNT} AND s.id = $1"
     ))
@@ -87,23 +88,30 @@ pub async fn find_by_session(
 }
 
 /// An account as [`CurrentUser`] is read: id, e-mail, display name, role.
-type AccountRow = (i64, String, String, String);
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+}
 
-fn current_user((id, email, display_name, role): AccountRow) -> Result<CurrentUser, sqlx::Error> {
+fn current_user(row: AccountRow) -> Result<CurrentUser, sqlx::Error> {
     Ok(CurrentUser {
-        id,
-        email,
-        display_name,
-        role: parse_role(&role)?,
+        id: row.id,
+        email: row.email,
+        display_name: row.display_name,
+        role: parse_role(&row.role)?,
     })
 }
 
 /// The account `user_id`, unless it does not exist or is disabled.
 pub async fn find_active(pool: &PgPool, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row: Option<AccountRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        AccountRow,
         "SELECT id, email, display_name, role FROM users WHERE id = $1 AND disabled_at IS NULL",
+        user_id
     )
-    .bind(user_id)
     .fetch_optional(pool)
     .await?;
     row.map(current_user).transpose()

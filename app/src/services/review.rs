@@ -1,12 +1,12 @@
 //! Human review's use cases for a person already identified (a checked user, or a session the
 //! statement itself checks): claim a card, record an answer, undo one. The queue's guarantees
-//! (leases, K distinct people, verdicts) are enforced in `db::review`; this shapes what the page
+//! (leases, K distinct people, verdicts) are enforced in `db::queue::review`; this shapes what the page
 //! sends and receives.
 
 use super::AppState;
 use super::ServiceError;
 use crate::db;
-use crate::db::review::{self, Claimant, Submission, SubmitError};
+use crate::db::queue::review::{self, Claimant, Submission, SubmitError};
 use crate::db::review_card::Claimed;
 use crate::db::review_undo::{self, UndoError};
 use crate::domain::{AnswerOutcome, ReviewPurpose};

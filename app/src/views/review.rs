@@ -1,6 +1,6 @@
 //! Human review as the page sees it: the task's guide, an item leased to the person (its card),
 //! an answer as the page sends it, and the slot lists a page holds. The queue itself is
-//! enforced in `db::review`.
+//! enforced in `db::queue::review`.
 
 use super::Invalid;
 use crate::domain::{Criterion, Grading, LabelScale};

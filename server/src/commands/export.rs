@@ -6,6 +6,7 @@ use crate::cli::ExportArgs;
 use crate::database::Database;
 use crate::export::{self, ExportRequest, Manifest, Progress};
 use app::db::exports::{self as records, Requester};
+use app::db::queue::export as export_queue;
 use app::domain::{ExportFilters, ExportSpec, Rebalance};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -95,12 +96,12 @@ async fn fresh(db: &Database, args: &ExportArgs) -> anyhow::Result<()> {
     match run_with_progress(db, &request).await {
         Ok(manifest) => {
             let value = serde_json::to_value(&manifest)?;
-            records::finish(&db.pool, created.id, None, manifest.rows, &value).await?;
+            export_queue::finish(&db.pool, created.id, None, manifest.rows, &value).await?;
             print_summary(&manifest, &args.out, started);
             Ok(())
         }
         Err(error) => {
-            records::fail(&db.pool, created.id, None, &error.to_string()).await?;
+            export_queue::fail(&db.pool, created.id, None, &error.to_string()).await?;
             Err(error)
         }
     }

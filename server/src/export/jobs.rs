@@ -4,7 +4,7 @@
 //! (and the export directory, which must be shared storage when they run on several hosts).
 
 use super::run::{run, ExportRequest, Progress};
-use app::db::exports::{self, ClaimedJob};
+use app::db::queue::export::{self as queue, ClaimedJob};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::future::Future;
@@ -37,12 +37,12 @@ pub async fn run_jobs(
     tracing::info!(runner = %owner, dir = %root.display(), "export runner started");
     tokio::pin!(shutdown);
     loop {
-        match exports::claim(&pool, owner, LEASE).await {
+        match queue::claim(&pool, owner, LEASE).await {
             Ok(Some(job)) => {
                 let id = job.id;
                 tokio::select! {
                     _ = &mut shutdown => {
-                        exports::release(&pool, id, owner).await?;
+                        queue::release(&pool, id, owner).await?;
                         break;
                     }
                     result = run_job(&pool, &root, owner, job) => {
@@ -78,7 +78,7 @@ pub async fn run_jobs(
 pub async fn run_until_empty(pool: &PgPool, root: &Path) -> anyhow::Result<usize> {
     let owner = Uuid::new_v4();
     let mut ran = 0;
-    while let Some(job) = exports::claim(pool, owner, LEASE).await? {
+    while let Some(job) = queue::claim(pool, owner, LEASE).await? {
         run_job(pool, root, owner, job).await?;
         ran += 1;
     }
@@ -88,7 +88,7 @@ pub async fn run_until_empty(pool: &PgPool, root: &Path) -> anyhow::Result<usize
 async fn run_job(pool: &PgPool, root: &Path, owner: Uuid, job: ClaimedJob) -> anyhow::Result<()> {
     if job.attempts > MAX_ATTEMPTS {
         let message = format!("gave up after {MAX_ATTEMPTS} attempts that did not finish");
-        exports::fail(pool, job.id, Some(owner), &message).await?;
+        queue::fail(pool, job.id, Some(owner), &message).await?;
         return Ok(());
     }
     let dir = export_dir(root, job.id);
@@ -116,7 +116,7 @@ async fn run_job(pool: &PgPool, root: &Path, owner: Uuid, job: ClaimedJob) -> an
     match outcome {
         Ok(manifest) => {
             let value = serde_json::to_value(&manifest)?;
-            if !exports::finish(pool, job.id, Some(owner), manifest.rows, &value).await? {
+            if !queue::finish(pool, job.id, Some(owner), manifest.rows, &value).await? {
                 tracing::warn!(
                     export = job.id,
                     "the export finished after its lease was lost"
@@ -127,7 +127,7 @@ async fn run_job(pool: &PgPool, root: &Path, owner: Uuid, job: ClaimedJob) -> an
         }
         Err(error) => {
             tracing::warn!(export = job.id, %error, "export failed");
-            exports::fail(pool, job.id, Some(owner), &error.to_string()).await?;
+            queue::fail(pool, job.id, Some(owner), &error.to_string()).await?;
         }
     }
     Ok(())
@@ -144,7 +144,7 @@ async fn keep_lease(
     loop {
         tick.tick().await;
         let now = *progress.borrow();
-        match exports::heartbeat(&pool, id, owner, LEASE, now.read, now.expected).await {
+        match queue::renew(&pool, id, owner, LEASE, now.read, now.expected).await {
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(error) => tracing::warn!(export = id, %error, "could not renew the export's lease"),

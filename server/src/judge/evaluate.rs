@@ -8,7 +8,7 @@
 use super::assess::{AssessError, Assessor};
 use super::judgment::{config_key, Outcome};
 use app::db::evaluations::{self, NewEvaluation, ReviewedItem};
-use app::db::judge_queue::{self as queue, Provenance};
+use app::db::judgments::{self, Provenance};
 use app::domain::{ConfidenceMethod, JudgeMode, PromptOverrides, TaskDefinition};
 use futures_util::{stream, StreamExt};
 use serde_json::json;
@@ -74,12 +74,12 @@ pub async fn evaluate(
             anyhow::anyhow!("there is no task called `{task}` (see `cojudge task list`)")
         })?;
     let baseline = config_key(task_id, &current, rubric_version, &assessor.model);
-    let baseline_config = queue::find_judge_config(pool, &baseline).await?;
+    let baseline_config = judgments::find_judge_config(pool, &baseline).await?;
     let definition = candidate.apply(&current, &assessor.model);
     let model = definition.judge.model.clone().unwrap_or_default();
     let key = config_key(task_id, &definition, rubric_version, &model);
     let settings = json!({ "samples": definition.judge.samples, "evaluation": true });
-    let candidate_config = queue::judge_config(pool, &key, &settings).await?;
+    let candidate_config = judgments::judge_config(pool, &key, &settings).await?;
     let run = NewEvaluation {
         task_id,
         judge_config_id: candidate_config,
@@ -110,12 +110,12 @@ pub async fn evaluate(
                 match &outcome {
                     Ok(assessment) => {
                         let judged = Outcome::Judged(assessment);
-                        queue::record_evaluation(pool, item_id, provenance, &judged.row(started.elapsed()))
+                        judgments::record_evaluation(pool, item_id, provenance, &judged.row(started.elapsed()))
                             .await?
                     }
                     Err(AssessError::Unreadable { message, usage }) => {
                         let unreadable = Outcome::Unreadable { message, usage: *usage };
-                        queue::record_evaluation(pool, item_id, provenance, &unreadable.row(started.elapsed()))
+                        judgments::record_evaluation(pool, item_id, provenance, &unreadable.row(started.elapsed()))
                             .await?
                     }
                     Err(AssessError::Endpoint(error)) => {

@@ -1,9 +1,9 @@
 //! What the judge's work is recorded as: an assessment (or the reason its answers could not be
 //! read) turned into a judgment row, and the judge configuration a judgment belongs to. The
-//! statements that record them are `app::db::judge_queue`'s.
+//! statements that record them are `app::db::queue::judge`'s.
 
 use super::assess::{Assessment, Usage};
-use app::db::judge_queue::{JudgeConfigKey, JudgmentRow, TokenUsage};
+use app::db::judgments::{JudgeConfigKey, JudgmentRow, TokenUsage};
 use app::domain::{ConfidenceMethod, JudgeMode, TaskDefinition};
 use serde_json::{json, Value};
 use std::time::Duration;

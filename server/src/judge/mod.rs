@@ -10,7 +10,7 @@
 //!   unreadable-answer retries)
 //! - [`assess`]: one item's calls per judge mode and confidence method, aggregated
 //! - [`judgment`]: an assessment as a judgment row, and its judge configuration (the queue's
-//!   statements — leases, recording, back-off, failure — are `app::db::judge_queue`)
+//!   statements — leases, recording, back-off, failure — are `app::db::queue::judge`)
 //! - [`worker`]: the claiming loop with its heartbeat and graceful shutdown
 //! - [`rerun`]: re-queueing items for a new judge configuration
 //! - [`evaluate`]: trying a candidate configuration on the reviewed audit and golden items

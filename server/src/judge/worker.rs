@@ -10,7 +10,8 @@ use super::assess::{AssessError, Assessor};
 use super::judgment::{config_key, Outcome};
 use super::retry::{Next, RetrySchedule};
 use super::settings::WorkerSettings;
-use app::db::judge_queue::{self as queue, ClaimedItem, Provenance};
+use app::db::judgments::{self, Provenance};
+use app::db::queue::judge::{self as queue, ClaimedItem};
 use app::domain::routing::{audit_draw, route, JudgeOutcome};
 use app::domain::TaskDefinition;
 use sqlx::postgres::{PgListener, PgPoolOptions};
@@ -94,7 +95,7 @@ pub async fn run(
     let mut listener = PgListener::connect_with(&pool).await?;
     listener.listen("cojudge_items").await?;
     let report = work(&context, &mut listener, shutdown).await;
-    let handed_back = queue::release_all(&pool, worker).await?;
+    let handed_back = queue::release(&pool, worker).await?;
     context.loop_pool.close().await;
     let mut report = report?;
     report.handed_back = handed_back;
@@ -211,7 +212,7 @@ async fn work(
             }
             _ = heartbeat.tick() => {
                 let items: Vec<i64> = held.values().copied().chain(ready.iter().map(|item| item.id)).collect();
-                let renewed = queue::renew_leases(&context.loop_pool, context.worker, &items, context.settings.lease).await;
+                let renewed = queue::renew(&context.loop_pool, context.worker, &items, context.settings.lease).await;
                 survive(renewed, "renewing leases").await;
             }
             _ = tokio::time::sleep(IDLE_POLL), if !stopping => {}
@@ -354,7 +355,7 @@ async fn task_judge(context: &Context, item: &ClaimedItem) -> anyhow::Result<Arc
         "output_retries": context.schedule.output_retries,
         "endpoint_retries": context.schedule.http.max_retries,
     });
-    let judge_config_id = queue::judge_config(&context.pool, &config, &settings).await?;
+    let judge_config_id = judgments::judge_config(&context.pool, &config, &settings).await?;
     let task = Arc::new(TaskJudge {
         provenance: Provenance {
             judge_config_id,

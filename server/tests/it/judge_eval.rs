@@ -4,7 +4,7 @@
 use crate::harness::{cojudge, count, count_where, migrated_pool, stderr, stdout};
 use crate::judge_support::*;
 use crate::review_support::{add_users, answer_as, claim_as};
-use app::db::review::{self};
+use app::db::queue::review::{self};
 use app::db::task_settings::{promote_judge, VersionError};
 use app::domain::ReviewPurpose;
 use app::views::metrics::{MetricsQuery, Sample};

@@ -63,7 +63,7 @@ pub async fn queue_items(
 
 /// Items still waiting or leased.
 pub async fn pending(pool: &PgPool) -> i64 {
-    app::db::judge_queue::pending(pool).await.unwrap()
+    app::db::queue::judge::pending(pool).await.unwrap()
 }
 
 /// Resolves once nothing is waiting, leased or backing off.

@@ -418,7 +418,7 @@ async fn the_metrics_api_answers_tokens_and_says_what_is_wrong() {
 #[tokio::test]
 async fn annotator_agreement_is_krippendorffs_alpha_over_items_with_two_answers() {
     use crate::review_support::{answer_as, claim_as, items_for_humans};
-    use app::db::review::{self};
+    use app::db::queue::review::{self};
     use app::domain::agreement::{CoincidenceMatrix, MeasurementLevel};
     let (pool, _) = migrated_pool().await;
     let task = items_for_humans(&pool, 3, 2).await;

@@ -6,7 +6,7 @@
 use crate::harness::{count, migrated_pool};
 use crate::judge_support::*;
 use crate::review_support::*;
-use app::db::review::{self, Submission};
+use app::db::queue::review::{self, Submission};
 use app::domain::{AnswerOutcome, ReviewPurpose};
 use sqlx::PgPool;
 use std::collections::HashSet;

@@ -2,7 +2,7 @@
 //! makes them, and answers.
 
 use crate::judge_support::*;
-use app::db::review::{ClaimRequest, Claimant, Submission};
+use app::db::queue::review::{ClaimRequest, Claimant, Submission};
 use app::db::review_card::{self, Claimed};
 use app::domain::ReviewPurpose;
 use app::views::review::ReviewCard;

@@ -4,7 +4,7 @@
 
 use crate::harness::migrated_pool;
 use crate::review_support::{add_users, claim_as, items_for_humans};
-use app::db::review::{self, Submission};
+use app::db::queue::review::{self, Submission};
 use app::db::review_undo::{undo, UndoError};
 use app::domain::ReviewPurpose;
 use app::views::review::ReviewCard;

@@ -1,5 +1,5 @@
 //! The human review queue: claiming an open slot under a lease, renewing and releasing it, and
-//! submitting an answer, which fills the slot and, once an item has all its answers, writes the
+//! submitting an answer (`db::review_submit`, its finish), which fills the slot and, once an item has all its answers, writes the
 //! final verdict (`human`) or sends the item to adjudication; an adjudicator's answer is final
 //! (`adjudicated`).
 //!
@@ -11,7 +11,7 @@
 //! it: its holder, or one of its earlier `holders` (added when their hold ended: a release, a
 //! skip, or a lapse another claim took over; a claim of a free slot writes nothing more).
 
-use super::users::SESSION_ACCOUNT;
+use crate::db::users::SESSION_ACCOUNT;
 use crate::domain::ReviewPurpose;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
@@ -163,6 +163,8 @@ pub(crate) async fn run_claim(
     request: ClaimRequest<'_>,
     select: &str,
 ) -> Result<Option<PgRow>, sqlx::Error> {
+    // Composed at run time: the `me` CTE differs by claimant and each caller reads the claimed
+    // slot with its own `select`; the rows are read by the caller through a `FromRow` type.
     let sql = claim_statement(&request, select);
     let mut attempts = 0;
     loop {
@@ -197,32 +199,32 @@ pub async fn renew(
     user_id: i64,
     lease: Duration,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE review_slots SET lease_expires_at = now() + make_interval(secs => $3)
          WHERE id = ANY($1) AND user_id = $2 AND annotation_id IS NULL
            AND set_config('synchronous_commit', 'off', true) = 'off'
          RETURNING id",
+        slot_ids,
+        user_id,
+        lease.as_secs_f64(),
     )
-    .bind(slot_ids)
-    .bind(user_id)
-    .bind(lease.as_secs_f64())
     .fetch_all(pool)
     .await
 }
 
 /// Hands held slots back to the queue (the person left the page); returns how many.
 pub async fn release(pool: &PgPool, slot_ids: &[i64], user_id: i64) -> Result<u64, sqlx::Error> {
-    let released = sqlx::query(
+    let released = sqlx::query!(
         "UPDATE review_slots SET user_id = NULL, lease_expires_at = NULL,
                                  holders = CASE WHEN $2 = ANY(holders) THEN holders ELSE holders || $2 END
          WHERE id = ANY($1) AND user_id = $2 AND annotation_id IS NULL
            AND set_config('synchronous_commit', 'off', true) = 'off'",
+        slot_ids,
+        user_id,
     )
-    .bind(slot_ids)
-    .bind(user_id)
     .execute(pool)
     .await?;
     Ok(released.rows_affected())
 }
 
-pub use super::review_submit::{submit, Submission, SubmitError};
+pub use crate::db::review_submit::{submit, Submission, SubmitError};
