@@ -184,8 +184,8 @@ class Bench:
                  SELECT {self.task}, 'bench-' || g, '{CONTEXT}'::jsonb, '{OUTPUT}'::jsonb,
                         sha256(('bench-' || g)::bytea), 'human_review'
                  FROM generate_series(1, {n}) g""",
-             f"""INSERT INTO routing_decisions (item_id, route, reason, annotations_required)
-                 SELECT id, 'human', 'no_judge', 1 FROM items WHERE task_id = {self.task} ORDER BY id""",
+             f"""INSERT INTO routing_decisions (item_id, route, reason, annotations_required, inclusion_probability)
+                 SELECT id, 'human', 'no_judge', 1, 1 FROM items WHERE task_id = {self.task} ORDER BY id""",
              f"""INSERT INTO review_slots (item_id, task_id, purpose, priority)
                  SELECT id, task_id, 'annotate', (hashint8(id)::float8 + 2147483648) / 4294967296
                  FROM items WHERE task_id = {self.task} ORDER BY id""")

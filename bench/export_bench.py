@@ -289,12 +289,13 @@ def batch_items(start, end):
         FROM new_items n JOIN src s USING (g)
         RETURNING id, item_id)
     INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw, annotations_required,
-                                   created_at)
-    SELECT j.item_id, j.id, CASE WHEN s.human THEN 'human' ELSE 'auto' END,
-           CASE WHEN NOT s.human THEN 'confident' WHEN s.audit_draw < 0.2 THEN 'audit' ELSE 'low_confidence' END,
-           0.8, s.audit_draw, CASE WHEN s.human THEN 1 ELSE 0 END,
+                                   inclusion_probability, created_at)
+    SELECT j.item_id, j.id, CASE WHEN s.human THEN 'human' ELSE 'auto' END, r.reason,
+           0.8, s.audit_draw, CASE WHEN s.human THEN 1 ELSE 0 END, inclusion_probability(r.reason, 0.2),
            now() - make_interval(hours => 20) - make_interval(secs => s.days_ago * 86400)
-    FROM judged j JOIN new_items n ON n.id = j.item_id JOIN src s USING (g)"""
+    FROM judged j JOIN new_items n ON n.id = j.item_id JOIN src s USING (g),
+         LATERAL (SELECT CASE WHEN NOT s.human THEN 'confident' WHEN s.audit_draw < 0.2 THEN 'audit'
+                              ELSE 'low_confidence' END AS reason) r"""
 
 
 def batch_verdicts(start, end):

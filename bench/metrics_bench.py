@@ -138,10 +138,11 @@ def batch_items(start, end):
         FROM new_items n, LATERAL (SELECT substr(n.external_id, 3)::bigint AS g) x,
              LATERAL (SELECT jsonb_build_object({criteria_judge}) AS criteria) c
         RETURNING id, item_id)
-    INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required)
-    SELECT j.item_id, j.id, 'human',
-           CASE WHEN j.item_id % 10 = 0 THEN 'audit' ELSE 'low_confidence' END, 1
-    FROM judged j"""
+    INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required,
+                                   inclusion_probability)
+    SELECT j.item_id, j.id, 'human', r.reason, 1, inclusion_probability(r.reason, 0.05)
+    FROM judged j, LATERAL (SELECT CASE WHEN j.item_id % 10 = 0 THEN 'audit' ELSE 'low_confidence' END
+                                   AS reason) r"""
 
 
 def batch_verdicts(table, start, end):

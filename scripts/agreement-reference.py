@@ -250,6 +250,65 @@ def pairwise_case():
     return {"name": "random 4 annotators, 3 classes", "classes": 3, "min_shared": min_shared, "ratings": ratings, "pairs": pairs}
 
 
+# ---------------------------------------------------------------- weighted (stream-wide)
+
+def weighted_case(name, classes, positive, human, judge, weight):
+    """Design-weighted statistics, as scikit-learn computes them with `sample_weight`, and the
+    Wilson interval of the weighted accuracy at Kish's effective sample size."""
+    labels = list(range(classes))
+    w = np.asarray(weight, dtype=float)
+
+    def prf(index):
+        result = precision_recall_fscore_support(
+            human, judge, labels=[positive], average=None, zero_division=np.nan, sample_weight=w
+        )
+        return guarded(lambda: result[index][0])
+
+    def kappa(weights):
+        return guarded(
+            lambda: cohen_kappa_score(human, judge, labels=labels, weights=weights, sample_weight=w)
+        )
+
+    accuracy = accuracy_score(human, judge, sample_weight=w)
+    effective_n = w.sum() ** 2 / (w * w).sum()
+    lower, upper = proportion_confint(accuracy * effective_n, effective_n, alpha=0.05, method="wilson")
+    return {
+        "name": name,
+        "classes": classes,
+        "positive": positive,
+        "human": list(map(int, human)),
+        "judge": list(map(int, judge)),
+        "weight": [float(x) for x in w],
+        "accuracy": clean(accuracy),
+        "precision": prf(0),
+        "recall": prf(1),
+        "f1": prf(2),
+        "kappa": kappa(None),
+        "kappa_linear": kappa("linear"),
+        "kappa_quadratic": kappa("quadratic"),
+        "effective_n": clean(effective_n),
+        "accuracy_lower": clean(lower),
+        "accuracy_upper": clean(upper),
+    }
+
+
+def weighted_cases():
+    """Streams routed as cojudge routes them: a census of unsure items (weight 1, a weaker judge
+    there) and audits of the confident items at 5% and, after a rubric change, 10%."""
+    rng = np.random.default_rng(20261207)
+    cases = []
+    for name, classes, graded in [("binary stream", 2, False), ("graded 3-label stream", 3, True)]:
+        human, judge, weight = [], [], []
+        for stratum_weight, items, agree in [(1.0, 300, 0.7), (20.0, 40, 0.95), (10.0, 25, 0.9)]:
+            truth = [int(x) for x in rng.integers(classes, size=items)]
+            human += truth
+            judge += noisy_judge(rng, truth, classes, agree, graded)
+            weight += [stratum_weight] * items
+        cases.append(weighted_case(name, classes, 0, human, judge, weight))
+    cases.append(weighted_case("one stratum equals unweighted", 2, 0, [0, 0, 1, 1, 0], [0, 1, 1, 0, 0], [1.0] * 5))
+    return cases
+
+
 # ---------------------------------------------------------------- wilson
 
 def wilson_cases():
@@ -277,6 +336,7 @@ def main():
         "krippendorff": alpha_cases(),
         "pairwise": pairwise_case(),
         "wilson": wilson_cases(),
+        "weighted": weighted_cases(),
     }
     with open(OUTPUT, "w") as handle:
         json.dump(document, handle, indent=1)

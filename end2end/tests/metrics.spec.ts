@@ -30,6 +30,11 @@ test('answers given by keyboard show up as judge agreement on golden items', asy
   await expect(trainer).toHaveURL(/\/$/);
   await trainer.locator(`[data-testid="task-card"][data-task="${task}"]`).getByTestId('task-metrics').click();
   await expect(trainer).toHaveURL(new RegExp(`/tasks/${task}/metrics$`));
+  // Golden items are no sample of the stream: the default, stream-wide view leaves them out.
+  await expect(trainer.getByTestId('no-metrics')).toContainText('Golden items are counted apart');
+  await hydrated(trainer);
+  await trainer.getByTestId('sample').selectOption('unbiased');
+  await expect(trainer.getByTestId('sample-note')).toContainText('audit and golden items only');
   const overall = trainer.locator('[data-testid="agreement-row"][data-criterion=""]');
   await expect(overall.getByTestId('pairs')).toHaveText('4');
   await expect(overall.getByTestId('accuracy')).toHaveText(/^75\.0% \(/);
@@ -38,6 +43,10 @@ test('answers given by keyboard show up as judge agreement on golden items', asy
   const relevance = trainer.locator('[data-testid="agreement-row"][data-criterion="relevance"]');
   await expect(relevance.getByTestId('accuracy')).toHaveText(/^100\.0% \(/);
   await expect(trainer.getByTestId('confusion')).toHaveCount(5);
+  // And the judge against the golden items' known labels, apart: the known labels all pass.
+  const golden = trainer.locator('[data-testid="golden-row"][data-criterion=""]');
+  await expect(golden.getByTestId('pairs')).toHaveText('4');
+  await expect(golden.getByTestId('accuracy')).toHaveText(/^100\.0% \(/);
   await expect(trainer.getByTestId('reliability-chart').locator('svg')).toBeVisible();
   // Not enough items for a 95% target with 95% confidence.
   await expect(trainer.getByTestId('no-recommendation')).toBeVisible();
@@ -81,8 +90,10 @@ test('an admin applies the recommended threshold: a new rubric version and an au
               AND a.details::text LIKE '%routing.confidence_threshold%'
               AND a.target_id = '${task}'`)).toEqual([['1']]);
 
+  // On the stream every audited item stands for itself here (audit rate 1): the same 100.
+  await expect(page.getByTestId('sample-note')).toContainText('Estimated over every item');
   // The biased view counts the same items here (all were audited), and says it is biased.
-  await page.getByTestId('include-biased').check();
+  await page.getByTestId('sample').selectOption('all_reviewed');
   await expect(page.getByTestId('sample-note')).toContainText('biased');
 });
 

@@ -129,14 +129,16 @@ test('golden items and tasks in blind mode hide the judge', async ({ page }) => 
   addItems(task, 1, { golden: () => true });
   const annotator = addPerson('annotator');
   await openReview(page, annotator, task);
-  await expect(page.getByTestId('no-suggestion')).toHaveText('No judge suggestion on this item: answer on your own.');
+  const noSuggestion = 'No judge suggestion for this item: answer on your own.';
+  await expect(page.getByTestId('no-suggestion')).toHaveText(noSuggestion);
   await expect(page.getByTestId('criterion-suggestion')).toHaveCount(0);
   await expect(page.locator('.choice.suggested')).toHaveCount(0);
 
   const blindTask = makeTask({ showJudgeSuggestion: false });
   addItems(blindTask, 1);
   await page.goto(`/tasks/${blindTask}/review`);
-  await expect(page.getByTestId('no-suggestion')).toBeVisible();
+  // The same words as on the golden item: nothing tells the annotator which items are measured.
+  await expect(page.getByTestId('no-suggestion')).toHaveText(noSuggestion);
   await expect(page.getByTestId('judge-suggestion')).toHaveCount(0);
 });
 

@@ -64,7 +64,7 @@ pub async fn promote_judge(
         .map_err(AppError::respond)
 }
 
-/// Every active task whose judge drifted in its latest week (unbiased sample, the default
+/// Every active task whose judge drifted in its latest week (stream-wide figures, the default
 /// judge configuration and target), for the warnings on the task cards.
 #[server(endpoint = "metrics/drift")]
 pub async fn drift_notes() -> Result<Vec<DriftNote>, AppError> {

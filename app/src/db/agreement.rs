@@ -1,7 +1,8 @@
 //! Reads the agreement counters (`agreement_cells`, `calibration_cells`, kept by triggers; see
 //! migration 0008): a few hundred rows per task however many verdicts it has.
 
-use crate::views::metrics::EvaluationSummary;
+use crate::views::metrics::{EvaluationSummary, Sample};
+use serde_json::Value;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 
@@ -15,7 +16,8 @@ pub struct ConfigRow {
     pub confidence_method: String,
 }
 
-/// One counter: how often humans said `human_label` and the judge `judge_label`.
+/// One counter: how often humans said `human_label` and the judge `judge_label`, among items
+/// of one design weight.
 #[derive(Debug, Clone)]
 pub struct CellRow {
     /// `""` for the overall verdict.
@@ -24,6 +26,8 @@ pub struct CellRow {
     pub week: chrono::NaiveDate,
     pub human_label: String,
     pub judge_label: String,
+    /// The items' design weight in stream-wide estimates (1/π; 0 outside the stream).
+    pub stream_weight: f64,
     pub pairs: i64,
 }
 
@@ -35,11 +39,30 @@ pub struct CalibrationRow {
     pub agreed: i64,
 }
 
+/// How often one configuration's overall verdict matched people's, among items of one design
+/// weight.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigTotal {
+    pub judge_config_id: i64,
+    pub stream_weight: f64,
+    pub pairs: i64,
+    pub agreed: i64,
+}
+
+/// Which counters a sample reads, as the statements' `$sample` parameter spells it.
+fn sample_name(sample: Sample) -> &'static str {
+    match sample {
+        Sample::Stream => "stream",
+        Sample::Unbiased => "unbiased",
+        Sample::AllReviewed => "all_reviewed",
+    }
+}
+
 /// Configurations of `task_id` with reviewed items in the sample, newest first.
 pub async fn configs(
     pool: &PgPool,
     task_id: i64,
-    unbiased_only: bool,
+    sample: Sample,
 ) -> Result<Vec<ConfigRow>, sqlx::Error> {
     sqlx::query_as!(
         ConfigRow,
@@ -48,61 +71,65 @@ pub async fn configs(
          WHERE c.task_id = $1
            AND EXISTS (SELECT 1 FROM calibration_cells k
                        WHERE k.task_id = $1 AND k.judge_config_id = c.id AND k.pairs > 0
-                         AND (k.unbiased OR NOT $2))
+                         AND CASE $2 WHEN 'stream' THEN k.stream_weight > 0
+                                     WHEN 'unbiased' THEN k.unbiased ELSE true END)
          ORDER BY c.id DESC",
         task_id,
-        unbiased_only
+        sample_name(sample)
     )
     .fetch_all(pool)
     .await
 }
 
-/// The counters of one configuration, summed over the sample.
+/// The counters of one configuration in the sample, summed per design weight.
 pub async fn cells(
     pool: &PgPool,
     task_id: i64,
     judge_config_id: i64,
-    unbiased_only: bool,
+    sample: Sample,
 ) -> Result<Vec<CellRow>, sqlx::Error> {
     sqlx::query_as!(
         CellRow,
-        r#"SELECT criterion, generator_version, week, human_label, judge_label,
+        r#"SELECT criterion, generator_version, week, human_label, judge_label, stream_weight,
                   sum(pairs)::bigint AS "pairs!"
            FROM agreement_cells
-           WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
-           GROUP BY criterion, generator_version, week, human_label, judge_label
+           WHERE task_id = $1 AND judge_config_id = $2
+             AND CASE $3 WHEN 'stream' THEN stream_weight > 0
+                         WHEN 'unbiased' THEN unbiased ELSE true END
+           GROUP BY criterion, generator_version, week, human_label, judge_label, stream_weight
            HAVING sum(pairs) > 0"#,
         task_id,
         judge_config_id,
-        unbiased_only
+        sample_name(sample)
     )
     .fetch_all(pool)
     .await
 }
 
-/// Overall-verdict agreement of every configuration: (config id, pairs, agreed).
+/// Overall-verdict agreement of every configuration in the sample, per design weight.
 pub async fn config_totals(
     pool: &PgPool,
     task_id: i64,
-    unbiased_only: bool,
-) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT judge_config_id, sum(pairs)::bigint AS "pairs!", sum(agreed)::bigint AS "agreed!"
+    sample: Sample,
+) -> Result<Vec<ConfigTotal>, sqlx::Error> {
+    sqlx::query_as!(
+        ConfigTotal,
+        r#"SELECT judge_config_id, stream_weight, sum(pairs)::bigint AS "pairs!",
+                  sum(agreed)::bigint AS "agreed!"
            FROM calibration_cells
-           WHERE task_id = $1 AND (unbiased OR NOT $2)
-           GROUP BY judge_config_id"#,
+           WHERE task_id = $1
+             AND CASE $2 WHEN 'stream' THEN stream_weight > 0
+                         WHEN 'unbiased' THEN unbiased ELSE true END
+           GROUP BY judge_config_id, stream_weight"#,
         task_id,
-        unbiased_only
+        sample_name(sample)
     )
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.judge_config_id, row.pairs, row.agreed))
-        .collect())
+    .await
 }
 
-/// The confidence histogram of one configuration.
+/// The confidence histogram of one configuration, over the audit and golden items (`unbiased`)
+/// or every reviewed item.
 pub async fn calibration(
     pool: &PgPool,
     task_id: i64,
@@ -118,6 +145,38 @@ pub async fn calibration(
         task_id,
         judge_config_id,
         unbiased_only
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A golden item the configuration judged: its known labels and the judge's answer.
+#[derive(Debug, Clone)]
+pub struct GoldenJudgment {
+    /// criterion → the team's label.
+    pub golden: Value,
+    /// criterion → `{label, confidence, rationale}`.
+    pub judge: Value,
+    pub judge_qualified: bool,
+}
+
+/// The golden items of `task_id` that `judge_config_id` judged (with an answer), with their
+/// known labels: the judge on items of known truth. Golden sets are small (chosen by the team),
+/// so they are read as is rather than counted by triggers.
+pub async fn golden_judgments(
+    pool: &PgPool,
+    task_id: i64,
+    judge_config_id: i64,
+) -> Result<Vec<GoldenJudgment>, sqlx::Error> {
+    sqlx::query_as!(
+        GoldenJudgment,
+        r#"SELECT i.golden AS "golden!", j.criteria AS "judge!", j.qualified AS "judge_qualified!"
+           FROM items i
+           JOIN judgments j ON j.item_id = i.id AND j.judge_config_id = $2
+           WHERE i.task_id = $1 AND i.golden IS NOT NULL
+             AND j.criteria IS NOT NULL AND j.qualified IS NOT NULL"#,
+        task_id,
+        judge_config_id
     )
     .fetch_all(pool)
     .await

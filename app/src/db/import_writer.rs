@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// import's row encoder writes rows in this order.
 pub const STAGING_COLUMNS: &str = "seq, external_id, context, output, generator_model, generator_version, batch, golden, meta, \
      content_hash, state, judge_model, prompt_version, judgment_criteria, qualified, grade, confidence, \
-     route, reason, threshold, audit_draw, annotations_required";
+     route, reason, threshold, audit_draw, annotations_required, inclusion_probability";
 
 /// The `items` columns a row can be copied into directly, in COPY order: the staging columns
 /// from `external_id` to `state`, after the task id.
@@ -107,7 +107,8 @@ impl Writer {
                 generator_model text, generator_version text, batch text, golden text, meta text,
                 content_hash bytea NOT NULL, state text NOT NULL, judge_model text, prompt_version text,
                 judgment_criteria text, qualified boolean, grade text, confidence float8, route text,
-                reason text, threshold float8, audit_draw float8, annotations_required int
+                reason text, threshold float8, audit_draw float8, annotations_required int,
+                inclusion_probability float8
              ) ON COMMIT DROP",
         )
         .execute(&mut *tx)
@@ -351,8 +352,10 @@ impl Writer {
                      AND c.prompt_version = s.prompt_version AND c.mode = 'imported' AND c.confidence_method = 'imported'
                 RETURNING id, item_id, criteria, qualified, grade, confidence),
              routed AS (
-                INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw, annotations_required)
-                SELECT j.item_id, j.id, s.route, s.reason, s.threshold, s.audit_draw, s.annotations_required
+                INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw, annotations_required,
+                                               inclusion_probability)
+                SELECT j.item_id, j.id, s.route, s.reason, s.threshold, s.audit_draw, s.annotations_required,
+                       s.inclusion_probability
                 FROM judged j JOIN import_touched t ON t.item_id = j.item_id JOIN import_staging s USING (external_id)),
              slots AS (
                 INSERT INTO review_slots (item_id, task_id, purpose, priority)

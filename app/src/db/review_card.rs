@@ -159,7 +159,6 @@ async fn card_from(
         output: row.output,
         generator: row.generator,
         lease_expires_at: row.lease_expires_at,
-        blind,
         suggestion,
         answers,
         draft: None,

@@ -37,39 +37,38 @@ pub async fn write(
     row: &SessionRow<'_>,
     on_taken: OnTakenId,
 ) -> Result<u64, sqlx::Error> {
-    let statement = match on_taken {
-        OnTakenId::Skip => {
-            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO NOTHING"
-        }
-        OnTakenId::Replace => {
-            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
-                                            expires_at = excluded.expires_at"
-        }
-    };
-    let written = sqlx::query(statement)
-        .bind(row.id)
-        .bind(row.user_id)
-        .bind(row.data)
-        .bind(row.expires_at)
-        .execute(pool)
-        .await?;
+    // A taken id is overwritten only when replacing; otherwise the conditional update leaves
+    // the row alone and nothing is written, as `DO NOTHING` would.
+    let written = sqlx::query!(
+        "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
+                                        expires_at = excluded.expires_at
+         WHERE $5",
+        row.id,
+        row.user_id,
+        row.data,
+        row.expires_at,
+        on_taken == OnTakenId::Replace,
+    )
+    .execute(pool)
+    .await?;
     Ok(written.rows_affected())
 }
 
 /// The data and expiry of session `id`, unless it is missing or expired.
 pub async fn load(pool: &PgPool, id: &str) -> Result<Option<(Value, DateTime<Utc>)>, sqlx::Error> {
-    sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > now()")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    let row = sqlx::query!(
+        "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > now()",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| (row.data, row.expires_at)))
 }
 
 /// Deletes session `id`.
 pub async fn delete(pool: &PgPool, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM sessions WHERE id = $1", id)
         .execute(pool)
         .await?;
     Ok(())
@@ -77,7 +76,7 @@ pub async fn delete(pool: &PgPool, id: &str) -> Result<(), sqlx::Error> {
 
 /// Deletes sessions past their expiry; returns how many.
 pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM sessions WHERE expires_at < now()")
+    let deleted = sqlx::query!("DELETE FROM sessions WHERE expires_at < now()")
         .execute(pool)
         .await?;
     Ok(deleted.rows_affected())

@@ -5,6 +5,12 @@
 //! random audit; otherwise the judge's verdict is final. The audit draw is a number in [0, 1)
 //! derived from the item's identity, so the same item always draws the same number and the
 //! decision can be re-derived later.
+//!
+//! Each decision also records the item's **inclusion probability**: the probability with which
+//! routing sends an item like it to people, the design weight the judge's stream-wide figures
+//! are estimated with (see `shared/MEASUREMENT.md`): 1 for the census below the threshold (and
+//! for judge failures and items nobody judged), the audit rate for confident items (audited or
+//! not), none for golden items, a stratum of their own chosen by the team.
 
 use super::RoutingSettings;
 use serde::{Deserialize, Serialize};
@@ -68,6 +74,10 @@ pub struct RoutingDecision {
     pub annotations_required: u32,
     pub threshold: f64,
     pub audit_draw: f64,
+    /// The probability with which routing sends such an item to people, under the settings in
+    /// force: 1 for `low_confidence`, `judge_error` and `no_judge`, the audit rate for `audit`
+    /// and `confident`; `None` for `golden` (not a sample of the stream).
+    pub inclusion_probability: Option<f64>,
 }
 
 /// Decides where an item goes. `audit_draw` comes from [`audit_draw`].
@@ -84,6 +94,7 @@ pub fn route(
         annotations_required: annotations,
         threshold,
         audit_draw,
+        inclusion_probability: inclusion_probability(reason, settings.audit_rate),
     };
     let regular = settings.annotations_per_item;
     let audit = settings.annotations_per_audit_item;
@@ -104,9 +115,24 @@ pub fn route(
                     annotations_required: 0,
                     threshold,
                     audit_draw,
+                    inclusion_probability: inclusion_probability(
+                        RouteReason::Confident,
+                        settings.audit_rate,
+                    ),
                 }
             }
         }
+    }
+}
+
+/// The probability with which an item routed for `reason` is sent to people when the audit rate
+/// is `audit_rate`; `None` for golden items. Migration 0022 back-fills stored decisions with
+/// the same rule.
+pub fn inclusion_probability(reason: RouteReason, audit_rate: f64) -> Option<f64> {
+    match reason {
+        RouteReason::LowConfidence | RouteReason::JudgeError | RouteReason::NoJudge => Some(1.0),
+        RouteReason::Audit | RouteReason::Confident => Some(audit_rate),
+        RouteReason::Golden => None,
     }
 }
 
@@ -217,6 +243,23 @@ mod tests {
             route(&JudgeOutcome::NoJudge, true, 0.9, &settings()).reason,
             RouteReason::NoJudge
         );
+    }
+
+    #[test]
+    fn the_census_is_included_surely_confident_items_at_the_audit_rate_and_golden_items_apart() {
+        let settings = RoutingSettings {
+            audit_rate: 0.1,
+            ..settings()
+        };
+        let probability = |outcome: &JudgeOutcome, golden, draw| {
+            route(outcome, golden, draw, &settings).inclusion_probability
+        };
+        assert_eq!(probability(&judged(0.5, &[0.5]), false, 0.5), Some(1.0));
+        assert_eq!(probability(&JudgeOutcome::Failed, false, 0.5), Some(1.0));
+        assert_eq!(probability(&JudgeOutcome::NoJudge, false, 0.5), Some(1.0));
+        assert_eq!(probability(&judged(0.99, &[0.99]), false, 0.05), Some(0.1));
+        assert_eq!(probability(&judged(0.99, &[0.99]), false, 0.5), Some(0.1));
+        assert_eq!(probability(&judged(0.99, &[0.99]), true, 0.5), None);
     }
 
     #[test]

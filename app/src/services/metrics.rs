@@ -1,18 +1,25 @@
 //! Turns the agreement counters of a task into [`TaskMetrics`]: confusion matrices and their
 //! statistics per criterion, per configuration, generator version and week, and calibration
 //! with a threshold recommendation. The statistics are `domain::agreement`'s.
+//!
+//! Every figure is computed from strata of reviewed items with a design weight each: on the
+//! stream (the default), the counters' weights (1/π); on the unweighted samples, one stratum of
+//! weight 1, which gives the plain counts, Wilson intervals and bootstrap.
 
 use super::ServiceError;
-use crate::db::{self, agreement::CellRow};
-use crate::domain::agreement::{
-    self, BootstrapConfig, CoincidenceMatrix, ConfidenceBucket, ConfusionMatrix, KappaWeighting,
-    MeasurementLevel, UnitKind,
+use crate::db::{
+    self,
+    agreement::{CellRow, GoldenJudgment},
 };
-use crate::domain::{ScaleKind, TaskDefinition};
+use crate::domain::agreement::{
+    self, BootstrapConfig, Cells, CoincidenceMatrix, ConfidenceBucket, ConfusionMatrix,
+    KappaWeighting, MeasurementLevel, Stratum, UnitKind, WeightedConfusion,
+};
+use crate::domain::{ScaleKind, TaskDefinition, Verdict};
 use crate::views::metrics::{
     AnnotatorAgreement, AnnotatorFigures, AnnotatorPair, AnnotatorQuality, Calibration,
-    CriterionAgreement, Estimate, JudgeConfigSummary, MetricsQuery, Sample, SliceAgreement,
-    TaskMetrics,
+    CriterionAgreement, Estimate, GoldenAgreement, JudgeConfigSummary, MetricsQuery, Sample,
+    SliceAgreement, TaskMetrics,
 };
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -44,24 +51,30 @@ pub async fn task_metrics(
     let (task_id, rubric_version, definition) = db::tasks::current_definition(pool, task)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Task `{task}`")))?;
-    let unbiased_only = query.sample == Sample::Unbiased;
-    let configs = db::agreement::configs(pool, task_id, unbiased_only).await?;
-    let totals = db::agreement::config_totals(pool, task_id, unbiased_only).await?;
+    let sample = query.sample;
+    let configs = db::agreement::configs(pool, task_id, sample).await?;
+    let totals = db::agreement::config_totals(pool, task_id, sample).await?;
     let judge_configs: Vec<JudgeConfigSummary> = configs
         .iter()
         .map(|config| {
-            let (pairs, agreed) = totals
+            let rows: Vec<_> = totals
                 .iter()
-                .find(|(id, _, _)| *id == config.id)
-                .map_or((0, 0), |(_, pairs, agreed)| (*pairs, *agreed));
+                .filter(|row| row.judge_config_id == config.id)
+                .collect();
             JudgeConfigSummary {
                 id: config.id,
                 model: config.model.clone(),
                 prompt_version: config.prompt_version.clone(),
                 mode: config.mode.clone(),
                 confidence_method: config.confidence_method.clone(),
-                pairs: pairs.max(0) as u64,
-                accuracy: proportion(agreed.max(0) as u64, pairs.max(0) as u64),
+                pairs: rows.iter().map(|row| row.pairs.max(0) as u64).sum(),
+                accuracy: share(rows.iter().map(|row| {
+                    (
+                        weight(sample, row.stream_weight),
+                        row.pairs.max(0) as u64,
+                        row.agreed.max(0) as u64,
+                    )
+                })),
             }
         })
         .collect();
@@ -77,12 +90,24 @@ pub async fn task_metrics(
         ),
         None => judge_configs.first().cloned(),
     };
-    let (cells, buckets) = match &chosen {
+    // Calibration reads the unweighted audit and golden items for the stream too.
+    let calibration_sample = match sample {
+        Sample::AllReviewed => Sample::AllReviewed,
+        Sample::Stream | Sample::Unbiased => Sample::Unbiased,
+    };
+    let (cells, buckets, golden) = match &chosen {
         Some(config) => (
-            db::agreement::cells(pool, task_id, config.id, unbiased_only).await?,
-            db::agreement::calibration(pool, task_id, config.id, unbiased_only).await?,
+            db::agreement::cells(pool, task_id, config.id, sample).await?,
+            db::agreement::calibration(
+                pool,
+                task_id,
+                config.id,
+                calibration_sample == Sample::Unbiased,
+            )
+            .await?,
+            db::agreement::golden_judgments(pool, task_id, config.id).await?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let buckets: Vec<ConfidenceBucket> = buckets
         .iter()
@@ -101,21 +126,26 @@ pub async fn task_metrics(
         sample: query.sample,
         judge_config: chosen,
         judge_configs,
-        overall: overall_agreement(&cells),
+        overall: overall_agreement(sample, counted(&cells, sample, "")),
         criteria: definition
             .criteria
             .iter()
-            .map(|criterion| criterion_agreement(&cells, &definition, &criterion.name))
+            .map(|criterion| {
+                let name = criterion.name.as_str();
+                criterion_agreement(&definition, name, sample, counted(&cells, sample, name))
+            })
             .collect(),
-        by_generator_version: slices(&cells, |cell| {
+        golden: golden_agreement(&golden, &definition),
+        by_generator_version: slices(&cells, sample, |cell| {
             if cell.generator_version.is_empty() {
                 "(none)".to_string()
             } else {
                 cell.generator_version.clone()
             }
         }),
-        by_week: slices(&cells, |cell| cell.week.to_string()),
+        by_week: slices(&cells, sample, |cell| cell.week.to_string()),
         calibration: Calibration {
+            sample: calibration_sample,
             reliability: agreement::reliability_diagram(&buckets, RELIABILITY_BINS),
             risk_coverage: agreement::risk_coverage_curve(&buckets),
             target_agreement: query.target_agreement,
@@ -191,22 +221,67 @@ async fn annotator_agreement(
         .collect())
 }
 
+/// A counter's design weight in `sample`: its own on the stream, 1 in the unweighted samples.
+fn weight(sample: Sample, stream_weight: f64) -> f64 {
+    match sample {
+        Sample::Stream => stream_weight,
+        Sample::Unbiased | Sample::AllReviewed => 1.0,
+    }
+}
+
+/// How often the reference (people, or a golden item's known label) said `human` and the judge
+/// `judge`, among items of one design weight.
+struct LabelCount<'a> {
+    human: &'a str,
+    judge: &'a str,
+    weight: f64,
+    count: u64,
+}
+
+impl<'a> LabelCount<'a> {
+    /// One item, unweighted.
+    fn one(human: &'a str, judge: &'a str) -> Self {
+        LabelCount {
+            human,
+            judge,
+            weight: 1.0,
+            count: 1,
+        }
+    }
+}
+
+/// The counters of `criterion` (`""` for the overall verdict) as label counts in `sample`.
+fn counted<'a>(
+    cells: &'a [CellRow],
+    sample: Sample,
+    criterion: &'a str,
+) -> impl Iterator<Item = LabelCount<'a>> {
+    cells
+        .iter()
+        .filter(move |cell| cell.criterion == criterion)
+        .map(move |cell| LabelCount {
+            human: &cell.human_label,
+            judge: &cell.judge_label,
+            weight: weight(sample, cell.stream_weight),
+            count: cell.pairs.max(0) as u64,
+        })
+}
+
 /// Agreement on the overall verdict (qualified or not).
-fn overall_agreement(cells: &[CellRow]) -> CriterionAgreement {
+fn overall_agreement<'a>(
+    sample: Sample,
+    counts: impl Iterator<Item = LabelCount<'a>>,
+) -> CriterionAgreement {
     let labels: Vec<String> = OVERALL_LABELS.iter().map(|l| l.to_string()).collect();
-    compare(
-        None,
-        &labels,
-        &[true, false],
-        cells.iter().filter(|c| c.criterion.is_empty()),
-    )
+    compare(None, &labels, &[true, false], sample, counts)
 }
 
 /// Agreement on one criterion, on the task's scale.
-fn criterion_agreement(
-    cells: &[CellRow],
+fn criterion_agreement<'a>(
     definition: &TaskDefinition,
     criterion: &str,
+    sample: Sample,
+    counts: impl Iterator<Item = LabelCount<'a>>,
 ) -> CriterionAgreement {
     let labels: Vec<String> = definition
         .scale
@@ -219,84 +294,217 @@ fn criterion_agreement(
         Some(criterion.to_string()),
         &labels,
         &passes,
-        cells.iter().filter(|c| c.criterion == criterion),
+        sample,
+        counts,
     )
 }
 
-/// The confusion matrix of `cells` over `labels` and its statistics. Precision, recall and F1
+/// The judge against the known labels of the golden items it judged, per criterion and on the
+/// overall verdict (qualified iff every known label passes); `None` without golden items.
+fn golden_agreement(
+    judged: &[GoldenJudgment],
+    definition: &TaskDefinition,
+) -> Option<GoldenAgreement> {
+    if judged.is_empty() {
+        return None;
+    }
+    let label = |value: &serde_json::Value| value.as_str().map(str::to_string);
+    let truth: Vec<BTreeMap<String, String>> = judged
+        .iter()
+        .map(|item| {
+            item.golden
+                .as_object()
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|(criterion, value)| Some((criterion.clone(), label(value)?)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let pass_fail = |qualified: bool| OVERALL_LABELS[usize::from(!qualified)];
+    let overall: Vec<(&str, &str)> = judged
+        .iter()
+        .zip(&truth)
+        .filter_map(|(item, truth)| {
+            let verdict = Verdict::from_labels(definition, truth).ok()?;
+            Some((
+                pass_fail(verdict.qualified),
+                pass_fail(item.judge_qualified),
+            ))
+        })
+        .collect();
+    Some(GoldenAgreement {
+        overall: overall_agreement(
+            Sample::Unbiased,
+            overall.iter().map(|&(h, j)| LabelCount::one(h, j)),
+        ),
+        criteria: definition
+            .criteria
+            .iter()
+            .map(|criterion| {
+                let name = criterion.name.as_str();
+                let pairs: Vec<(String, String)> = judged
+                    .iter()
+                    .zip(&truth)
+                    .filter_map(|(item, truth)| {
+                        let judge = item.judge.get(name)?.get("label").and_then(label)?;
+                        Some((truth.get(name)?.clone(), judge))
+                    })
+                    .collect();
+                criterion_agreement(
+                    definition,
+                    name,
+                    Sample::Unbiased,
+                    pairs.iter().map(|(h, j)| LabelCount::one(h, j)),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Strata of `counts` by design weight, over `labels` and, in the binary view, pass (0) or not
+/// (1). Labels outside the scale (from an older rubric) are left out.
+fn strata<'a>(
+    labels: &[String],
+    passes: &[bool],
+    counts: impl Iterator<Item = LabelCount<'a>>,
+) -> (Vec<Stratum>, Vec<Stratum>) {
+    let index = |label: &str| labels.iter().position(|l| l == label);
+    let side = |label: usize| if passes[label] { 0 } else { 1 };
+    let (mut full, mut binary): (Vec<Stratum>, Vec<Stratum>) = (Vec::new(), Vec::new());
+    for LabelCount {
+        human,
+        judge,
+        weight,
+        count,
+    } in counts
+    {
+        let (Some(human), Some(judge)) = (index(human), index(judge)) else {
+            continue;
+        };
+        let position = match full.iter().position(|s| s.weight == weight) {
+            Some(position) => position,
+            None => {
+                full.push(Stratum {
+                    weight,
+                    matrix: ConfusionMatrix::new(labels.len()),
+                });
+                binary.push(Stratum {
+                    weight,
+                    matrix: ConfusionMatrix::new(2),
+                });
+                full.len() - 1
+            }
+        };
+        full[position]
+            .matrix
+            .add(human, judge, count)
+            .expect("indexes come from labels");
+        binary[position]
+            .matrix
+            .add(side(human), side(judge), count)
+            .expect("0 or 1");
+    }
+    (full, binary)
+}
+
+/// The confusion table of `counts` over `labels` and its statistics. Precision, recall and F1
 /// take the passing labels together as the positive class; accuracy and κ use every label.
-/// Labels outside the scale (from an older rubric) are left out.
 fn compare<'a>(
     criterion: Option<String>,
     labels: &[String],
     passes: &[bool],
-    cells: impl Iterator<Item = &'a CellRow>,
+    sample: Sample,
+    counts: impl Iterator<Item = LabelCount<'a>>,
 ) -> CriterionAgreement {
-    let index = |label: &str| labels.iter().position(|l| l == label);
-    let mut matrix = ConfusionMatrix::new(labels.len());
-    let mut binary = ConfusionMatrix::new(2);
-    for cell in cells {
-        let (Some(human), Some(judge)) = (index(&cell.human_label), index(&cell.judge_label))
-        else {
-            continue;
-        };
-        let count = cell.pairs.max(0) as u64;
-        let side = |label: usize| if passes[label] { 0 } else { 1 };
-        matrix
-            .add(human, judge, count)
-            .expect("indexes come from labels");
-        binary.add(side(human), side(judge), count).expect("0 or 1");
-    }
-    let (tp, fp, fn_) = (binary.count(0, 0), binary.count(1, 0), binary.count(0, 1));
+    let (full, binary) = strata(labels, passes, counts);
+    let table = WeightedConfusion::of(labels.len(), &full);
+    let pairs: u64 = full.iter().map(|s| s.matrix.total()).sum();
     let confusion = (0..labels.len())
         .map(|human| {
             (0..labels.len())
-                .map(|judge| matrix.count(human, judge))
+                .map(|judge| table.cell(human, judge))
                 .collect()
         })
         .collect();
+    let stream = sample == Sample::Stream && pairs > 0;
+    let weighted = |among: fn(usize, usize) -> bool, success: fn(usize, usize) -> bool, of| {
+        agreement::weighted_proportion(of, among, success).map(|p| Estimate {
+            value: p.value,
+            interval: p.interval,
+        })
+    };
+    let bootstrap = |strata: &[Stratum], statistic: &dyn Fn(&WeightedConfusion) -> Option<f64>| {
+        agreement::stratified_bootstrap(strata, BOOTSTRAP, statistic)
+            .map(|b| Estimate {
+                value: b.estimate,
+                interval: Some(b.interval),
+            })
+            .or_else(|| {
+                let classes = strata.first()?.matrix.classes();
+                point(statistic(&WeightedConfusion::of(classes, strata)))
+            })
+    };
     CriterionAgreement {
         criterion,
-        pairs: matrix.total(),
+        pairs,
         labels: labels.to_vec(),
         confusion,
-        accuracy: proportion(matrix.agreements(), matrix.total()),
-        precision: proportion(tp, tp + fp),
-        recall: proportion(tp, tp + fn_),
-        f1: agreement::bootstrap_f1(&binary, 0, BOOTSTRAP)
-            .map(|b| Estimate {
-                value: b.estimate,
-                interval: Some(b.interval),
-            })
-            .or_else(|| point(agreement::f1_score(&binary, 0))),
-        kappa: agreement::bootstrap_cohen_kappa(&matrix, KappaWeighting::Unweighted, BOOTSTRAP)
-            .map(|b| Estimate {
-                value: b.estimate,
-                interval: Some(b.interval),
-            })
-            .or_else(|| point(agreement::cohen_kappa(&matrix, KappaWeighting::Unweighted))),
+        stream_items: stream.then(|| table.cells_total()),
+        effective_sample_size: stream.then(|| agreement::effective_sample_size(&full, |_, _| true)),
+        accuracy: weighted(|_, _| true, |h, j| h == j, &full),
+        precision: weighted(|_, j| j == 0, |h, _| h == 0, &binary),
+        recall: weighted(|h, _| h == 0, |_, j| j == 0, &binary),
+        f1: bootstrap(&binary, &|t| agreement::f1_score(t, 0)),
+        kappa: bootstrap(&full, &|t| {
+            agreement::cohen_kappa(t, KappaWeighting::Unweighted)
+        }),
     }
 }
 
 /// Overall-verdict agreement per slice, in slice order.
-fn slices(cells: &[CellRow], slice_of: impl Fn(&CellRow) -> String) -> Vec<SliceAgreement> {
-    let mut by_slice: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+fn slices(
+    cells: &[CellRow],
+    sample: Sample,
+    slice_of: impl Fn(&CellRow) -> String,
+) -> Vec<SliceAgreement> {
+    // slice → (weight, pairs, agreed) per design weight
+    let mut by_slice: BTreeMap<String, Vec<(f64, u64, u64)>> = BTreeMap::new();
     for cell in cells.iter().filter(|c| c.criterion.is_empty()) {
-        let entry = by_slice.entry(slice_of(cell)).or_default();
+        let groups = by_slice.entry(slice_of(cell)).or_default();
+        let weight = weight(sample, cell.stream_weight);
+        let position = match groups.iter().position(|g| g.0 == weight) {
+            Some(position) => position,
+            None => {
+                groups.push((weight, 0, 0));
+                groups.len() - 1
+            }
+        };
         let count = cell.pairs.max(0) as u64;
-        entry.0 += count;
+        groups[position].1 += count;
         if cell.human_label == cell.judge_label {
-            entry.1 += count;
+            groups[position].2 += count;
         }
     }
     by_slice
         .into_iter()
-        .map(|(slice, (pairs, agreed))| SliceAgreement {
+        .map(|(slice, groups)| SliceAgreement {
             slice,
-            pairs,
-            accuracy: proportion(agreed, pairs),
+            pairs: groups.iter().map(|g| g.1).sum(),
+            accuracy: share(groups),
         })
         .collect()
+}
+
+/// A weighted share of `(weight, items, successes)` groups with its Wilson interval at the
+/// effective sample size; `None` when nothing was counted.
+fn share(groups: impl IntoIterator<Item = (f64, u64, u64)>) -> Option<Estimate> {
+    agreement::weighted_share(groups).map(|p| Estimate {
+        value: p.value,
+        interval: p.interval,
+    })
 }
 
 /// A proportion with its Wilson interval; `None` when nothing was counted.

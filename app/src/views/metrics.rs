@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sample {
-    /// Audit and golden items only: sent to humans whatever the judge's confidence, so an
-    /// unbiased sample of its work.
+    /// The whole stream the judge works on, estimated from the reviewed items with their design
+    /// weights (1/π: the census of unsure items counts once, each audited item for the confident
+    /// items it was drawn from). Golden items are left out (not a sample of the stream).
     #[default]
+    Stream,
+    /// Audit and golden items only, unweighted: sent to humans whatever the judge's confidence,
+    /// but only from above the routing threshold.
     Unbiased,
     /// Every human-reviewed item, including those sent to humans because the judge was unsure:
     /// biased towards the judge's hard cases.
@@ -33,14 +37,16 @@ pub struct MetricsQuery {
 impl Default for MetricsQuery {
     fn default() -> Self {
         MetricsQuery {
-            sample: Sample::Unbiased,
+            sample: Sample::Stream,
             judge_config: None,
             target_agreement: 0.95,
         }
     }
 }
 
-/// A statistic with its 95% interval (Wilson for proportions, bootstrap for κ and F1).
+/// A statistic with its 95% interval: Wilson for proportions (at Kish's effective sample size
+/// on the stream), a seeded bootstrap for κ and F1 (resampling items within each stratum on the
+/// stream).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Estimate {
@@ -54,12 +60,17 @@ pub struct Estimate {
 pub struct CriterionAgreement {
     /// The criterion's name; `None` for the overall verdict (qualified or not).
     pub criterion: Option<String>,
-    /// Items compared.
+    /// Reviewed items compared.
     pub pairs: u64,
     /// The labels, in the scale's order; rows and columns of `confusion`.
     pub labels: Vec<String>,
-    /// `confusion[human][judge]`: how often humans said one label and the judge another.
-    pub confusion: Vec<Vec<u64>>,
+    /// `confusion[human][judge]`: how often humans said one label and the judge another; on
+    /// the stream, the sums of the items' design weights (how many items of the stream).
+    pub confusion: Vec<Vec<f64>>,
+    /// On the stream: how many judged items the reviewed ones stand for (the sum of weights).
+    pub stream_items: Option<f64>,
+    /// On the stream: Kish's effective sample size of the reviewed items, (Σw)² / Σw².
+    pub effective_sample_size: Option<f64>,
     pub accuracy: Option<Estimate>,
     /// Passing labels as the positive class (as RecGPT reports it).
     pub precision: Option<Estimate>,
@@ -67,6 +78,16 @@ pub struct CriterionAgreement {
     pub f1: Option<Estimate>,
     /// Cohen's κ, unweighted.
     pub kappa: Option<Estimate>,
+}
+
+/// The judge on golden items, against the team's known labels (not people's verdicts):
+/// unweighted, never mixed into the other figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GoldenAgreement {
+    /// The overall verdict: qualified iff every known label passes.
+    pub overall: CriterionAgreement,
+    pub criteria: Vec<CriterionAgreement>,
 }
 
 /// A judge configuration, as the figures name it.
@@ -117,6 +138,9 @@ pub struct DriftNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Calibration {
+    /// The reviewed items calibration is computed on: audit and golden items (`unbiased`) for
+    /// the stream and unbiased views, every reviewed item for `all_reviewed`.
+    pub sample: Sample,
     pub reliability: ReliabilityDiagram,
     /// From the highest threshold down: what share would be auto-accepted, and how often
     /// those verdicts agree with humans.
@@ -177,6 +201,8 @@ pub struct TaskMetrics {
     pub judge_configs: Vec<JudgeConfigSummary>,
     pub overall: CriterionAgreement,
     pub criteria: Vec<CriterionAgreement>,
+    /// The judge on golden items against their known labels; `None` when it judged none.
+    pub golden: Option<GoldenAgreement>,
     pub by_generator_version: Vec<SliceAgreement>,
     /// Oldest week first; each week starts on Monday (UTC).
     pub by_week: Vec<SliceAgreement>,

@@ -37,9 +37,9 @@ pub struct ReviewCard {
     pub output: Value,
     pub generator: Option<String>,
     pub lease_expires_at: DateTime<Utc>,
-    /// Audit or golden item: the judge is hidden so that agreement is measured without anchoring.
-    pub blind: bool,
-    /// The judge's answer, when the task shows it and the item is not blind.
+    /// The judge's answer, when the task shows it and the item is not blind (an audit or golden
+    /// item, on which agreement is measured without anchoring). Whether an item is blind is
+    /// never sent to the browser: the page looks the same for every item without a suggestion.
     pub suggestion: Option<JudgeSuggestion>,
     /// Adjudication only: every counted human answer.
     pub answers: Vec<HumanAnswer>,

@@ -195,6 +195,7 @@ mod tests {
                 annotations_required: 0,
                 threshold: 0.5,
                 audit_draw: 0.1,
+                inclusion_probability: Some(0.2),
             },
         });
         assert_eq!(content_hash(&item), reference_hash(&item));

@@ -74,7 +74,7 @@ fn text(value: Option<&str>) -> Option<&[u8]> {
 }
 
 /// The staging columns from `judge_model` on: all NULL for an item without a judgment.
-fn judgment_fields(item: &CheckedItem) -> [Option<String>; 11] {
+fn judgment_fields(item: &CheckedItem) -> [Option<String>; 12] {
     let Some(judgment) = item.judgment.as_ref() else {
         return Default::default();
     };
@@ -96,6 +96,10 @@ fn judgment_fields(item: &CheckedItem) -> [Option<String>; 11] {
         Some(judgment.routing.threshold.to_string()),
         Some(judgment.routing.audit_draw.to_string()),
         Some(judgment.routing.annotations_required.to_string()),
+        judgment
+            .routing
+            .inclusion_probability
+            .map(|p| p.to_string()),
     ]
 }
 

@@ -15,8 +15,10 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MetricsParams {
-    /// `unbiased` (audit and golden items only; the default) or `all_reviewed` (every
-    /// human-reviewed item: biased towards the judge's hard cases).
+    /// `stream` (the default: estimated over every judged item, each reviewed item weighted by
+    /// 1/its inclusion probability), `unbiased` (audit and golden items, unweighted) or
+    /// `all_reviewed` (every human-reviewed item, unweighted: biased towards the judge's hard
+    /// cases).
     #[param(inline)]
     pub sample: Option<Sample>,
     /// A judge configuration id; the most recent one with reviewed items by default.

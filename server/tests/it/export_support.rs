@@ -151,8 +151,9 @@ pub async fn insert(pool: &PgPool, seeded: &Seeded, row: &Row, external_id: &str
     .unwrap();
     let by_judge = row.provenance == "judge";
     sqlx::query(
-        "INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required,
+                                        inclusion_probability)
+         VALUES ($1, $2, $3, $4, $5, inclusion_probability($4, 0.05))",
     )
     .bind(item)
     .bind(judgment)

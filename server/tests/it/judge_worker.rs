@@ -111,8 +111,11 @@ async fn the_audit_sample_matches_the_reproducible_draw_and_golden_items_always_
     );
     // About 5% of the rest: a binomial(588, 0.05) lies in [12, 48] with overwhelming odds.
     assert!((12..=48).contains(&audits), "{audits} audits");
-    let annotations: Vec<(String, i32)> = sqlx::query_as(
-        "SELECT DISTINCT reason, annotations_required FROM routing_decisions ORDER BY reason",
+    // Audited and confident items alike were sent to people with the audit rate's probability;
+    // golden items are a stratum of their own.
+    let annotations: Vec<(String, i32, Option<f64>)> = sqlx::query_as(
+        "SELECT DISTINCT reason, annotations_required, inclusion_probability
+           FROM routing_decisions ORDER BY reason",
     )
     .fetch_all(&pool)
     .await
@@ -120,9 +123,9 @@ async fn the_audit_sample_matches_the_reproducible_draw_and_golden_items_always_
     assert_eq!(
         annotations,
         vec![
-            ("audit".to_string(), 2),
-            ("confident".to_string(), 0),
-            ("golden".to_string(), 2)
+            ("audit".to_string(), 2, Some(0.05)),
+            ("confident".to_string(), 0, Some(0.05)),
+            ("golden".to_string(), 2, None)
         ]
     );
 }
@@ -148,8 +151,8 @@ async fn an_unsure_criterion_sends_the_item_to_humans_and_a_failing_one_disquali
 
     run_until_drained(&pool, settings(Some(fake.base_url()))).await;
 
-    let (reason, qualified, grade, confidence): (String, bool, String, f64) = sqlx::query_as(
-        "SELECT r.reason, j.qualified, j.grade, j.confidence FROM items i
+    let (reason, probability, qualified, grade, confidence): (String, f64, bool, String, f64) = sqlx::query_as(
+        "SELECT r.reason, r.inclusion_probability, j.qualified, j.grade, j.confidence FROM items i
          JOIN routing_decisions r ON r.item_id = i.id JOIN judgments j ON j.id = r.judgment_id
          WHERE i.external_id = 'u-1'",
     )
@@ -157,6 +160,7 @@ async fn an_unsure_criterion_sends_the_item_to_humans_and_a_failing_one_disquali
     .await
     .unwrap();
     assert_eq!(reason, "low_confidence");
+    assert_eq!(probability, 1.0, "every unsure item is reviewed");
     assert!(!qualified);
     assert_eq!(grade, "B");
     assert!((confidence - 0.55).abs() < 1e-6);
@@ -384,6 +388,11 @@ async fn without_an_endpoint_every_item_goes_to_humans_as_no_judge() {
     assert_eq!(report.sent_to_humans_unjudged, 25);
     assert_eq!(reasons(&pool).await, vec![("no_judge".to_string(), 25)]);
     assert_eq!(states(&pool).await, vec![("human_review".to_string(), 25)]);
+    assert_eq!(
+        count_where(&pool, "routing_decisions", "inclusion_probability = 1").await,
+        25,
+        "items nobody judged are all reviewed"
+    );
 }
 
 #[tokio::test]

@@ -107,8 +107,9 @@ async fn unsure_and_golden_imported_items_go_to_humans_with_their_reason() {
     let report = run(&pool, &items).await;
 
     assert_eq!(report.routed_to_humans, 2);
-    let reasons: Vec<(String, String, i32)> = sqlx::query_as(
-        "SELECT i.state, r.reason, r.annotations_required FROM items i JOIN routing_decisions r ON r.item_id = i.id ORDER BY i.id",
+    let reasons: Vec<(String, String, i32, Option<f64>)> = sqlx::query_as(
+        "SELECT i.state, r.reason, r.annotations_required, r.inclusion_probability
+           FROM items i JOIN routing_decisions r ON r.item_id = i.id ORDER BY i.id",
     )
     .fetch_all(&pool)
     .await
@@ -116,8 +117,8 @@ async fn unsure_and_golden_imported_items_go_to_humans_with_their_reason() {
     assert_eq!(
         reasons,
         [
-            ("human_review".into(), "low_confidence".into(), 1),
-            ("human_review".into(), "golden".into(), 2)
+            ("human_review".into(), "low_confidence".into(), 1, Some(1.0)),
+            ("human_review".into(), "golden".into(), 2, None)
         ]
     );
     assert_eq!(count(&pool, "verdicts").await, 0);

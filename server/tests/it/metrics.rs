@@ -108,8 +108,9 @@ async fn seed(pool: &PgPool, config: i64, decided_by: i64, items: &[Reviewed]) -
         .unwrap();
         let judgment = judge(pool, item_id, config, item.judge, item.confidence).await;
         sqlx::query(
-            "INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required)
-             VALUES ($1, $2, 'human', $3, 1)",
+            "INSERT INTO routing_decisions (item_id, judgment_id, route, reason, annotations_required,
+                                            inclusion_probability)
+             VALUES ($1, $2, 'human', $3, 1, inclusion_probability($3, 0.05))",
         )
         .bind(item_id)
         .bind(judgment)
@@ -154,7 +155,7 @@ async fn assert_counters_match_pairs(pool: &PgPool) {
     let drift: i64 = sqlx::query_scalar(
         "WITH fresh AS (
              SELECT p.task_id, p.judge_config_id, p.unbiased, l.criterion, p.generator_version, p.week,
-                    l.human_label, l.judge_label, count(*) AS pairs
+                    l.human_label, l.judge_label, p.stratum, p.stream_weight, count(*) AS pairs
              FROM agreement_pairs p
              CROSS JOIN LATERAL (
                  SELECT e.key AS criterion, e.value ->> 0 AS human_label, e.value ->> 1 AS judge_label
@@ -162,9 +163,10 @@ async fn assert_counters_match_pairs(pool: &PgPool) {
                  UNION ALL
                  SELECT '', CASE WHEN p.human_qualified THEN 'pass' ELSE 'fail' END,
                             CASE WHEN p.judge_qualified THEN 'pass' ELSE 'fail' END) l
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
          SELECT count(*) FROM fresh FULL JOIN (SELECT * FROM agreement_cells WHERE pairs <> 0) c
-             USING (task_id, judge_config_id, unbiased, criterion, generator_version, week, human_label, judge_label)
+             USING (task_id, judge_config_id, unbiased, criterion, generator_version, week, human_label, judge_label,
+                    stratum, stream_weight)
          WHERE fresh.pairs IS DISTINCT FROM c.pairs",
     )
     .fetch_one(pool)
@@ -196,7 +198,11 @@ async fn agreement_counts_only_audit_and_golden_items_unless_asked_for_all() {
     let unbiased = metrics(&pool, Sample::Unbiased).await;
     assert_eq!(unbiased.overall.pairs, 4);
     // rows: human pass, fail; columns: judge pass, fail
-    assert_eq!(unbiased.overall.confusion, vec![vec![2, 0], vec![1, 1]]);
+    assert_eq!(
+        unbiased.overall.confusion,
+        vec![vec![2.0, 0.0], vec![1.0, 1.0]]
+    );
+    assert_eq!(unbiased.overall.effective_sample_size, None);
     let accuracy = unbiased.overall.accuracy.as_ref().unwrap();
     assert!((accuracy.value - 0.75).abs() < 1e-12);
     let interval = accuracy.interval.unwrap();
@@ -218,7 +224,43 @@ async fn agreement_counts_only_audit_and_golden_items_unless_asked_for_all() {
 
     let all = metrics(&pool, Sample::AllReviewed).await;
     assert_eq!(all.overall.pairs, 6);
-    assert_eq!(all.overall.confusion, vec![vec![2, 1], vec![2, 1]]);
+    assert_eq!(all.overall.confusion, vec![vec![2.0, 1.0], vec![2.0, 1.0]]);
+
+    // The stream: each audited item (audit rate 5%) stands for 20 confident items, each unsure
+    // one for itself; the golden item is no sample of the stream and is left out.
+    let stream = metrics(&pool, Sample::Stream).await;
+    assert_eq!(stream.overall.pairs, 5);
+    assert_eq!(
+        stream.overall.confusion,
+        vec![vec![40.0, 1.0], vec![21.0, 0.0]]
+    );
+    assert_eq!(stream.overall.stream_items, Some(62.0));
+    // Kish: (3·20 + 2)² / (3·400 + 2).
+    let effective = stream.overall.effective_sample_size.unwrap();
+    assert!((effective - 3844.0 / 1202.0).abs() < 1e-9);
+    let close = |estimate: &Option<app::views::metrics::Estimate>, expected: f64| {
+        let value = estimate.as_ref().unwrap().value;
+        assert!((value - expected).abs() < 1e-12, "{value} ≠ {expected}");
+    };
+    close(&stream.overall.accuracy, 40.0 / 62.0);
+    close(&stream.overall.precision, 40.0 / 61.0);
+    close(&stream.overall.recall, 40.0 / 41.0);
+    close(&stream.overall.f1, 80.0 / 102.0);
+    close(&stream.overall.kappa, 1.0 - 22.0 / (1322.0 / 62.0));
+    // The interval is as wide as about 3 items give, not 5.
+    let interval = stream.overall.accuracy.as_ref().unwrap().interval.unwrap();
+    let unweighted = app::domain::agreement::wilson_interval(3, 5).unwrap();
+    assert!(interval.upper - interval.lower > unweighted.upper - unweighted.lower);
+    assert!(stream.criteria.iter().all(|c| c.pairs == 5));
+    let config_accuracy = stream
+        .judge_config
+        .as_ref()
+        .unwrap()
+        .accuracy
+        .as_ref()
+        .unwrap();
+    assert!((config_accuracy.value - 40.0 / 62.0).abs() < 1e-12);
+    assert_eq!(stream.calibration.sample, Sample::Unbiased);
     assert_counters_match_pairs(&pool).await;
 }
 
@@ -243,7 +285,10 @@ async fn counts_follow_verdicts_replaced_and_withdrawn_and_new_judge_configurati
     // An adjudicator overturns the second item's verdict: now judge and humans agree on it.
     write_verdict(&pool, items[1], "pass", "adjudicated", admin).await;
     let after = metrics(&pool, Sample::Unbiased).await;
-    assert_eq!(after.overall.confusion, vec![vec![2, 0], vec![0, 1]]);
+    assert_eq!(
+        after.overall.confusion,
+        vec![vec![2.0, 0.0], vec![0.0, 1.0]]
+    );
 
     // An undo withdraws the third item's verdict.
     sqlx::query("DELETE FROM verdicts WHERE item_id = $1")
@@ -261,7 +306,7 @@ async fn counts_follow_verdicts_replaced_and_withdrawn_and_new_judge_configurati
     }
     let both = metrics(&pool, Sample::Unbiased).await;
     assert_eq!(both.judge_config.as_ref().unwrap().id, candidate);
-    assert_eq!(both.overall.confusion, vec![vec![0, 2], vec![0, 0]]);
+    assert_eq!(both.overall.confusion, vec![vec![0.0, 2.0], vec![0.0, 0.0]]);
     let listed: Vec<(i64, u64)> = both.judge_configs.iter().map(|c| (c.id, c.pairs)).collect();
     assert_eq!(listed, vec![(candidate, 2), (first, 2)]);
     let chosen = task_metrics(
@@ -274,7 +319,12 @@ async fn counts_follow_verdicts_replaced_and_withdrawn_and_new_judge_configurati
     )
     .await
     .unwrap();
-    assert_eq!(chosen.overall.confusion, vec![vec![2, 0], vec![0, 0]]);
+    // The default view is the stream: each of the two audited items stands for 20.
+    assert_eq!(chosen.sample, Sample::Stream);
+    assert_eq!(
+        chosen.overall.confusion,
+        vec![vec![40.0, 0.0], vec![0.0, 0.0]]
+    );
 
     // A judge verdict (no humans involved) counts nothing.
     sqlx::query("UPDATE verdicts SET provenance = 'judge', judgment_id = (SELECT id FROM judgments WHERE item_id = $1 LIMIT 1), decided_by = NULL WHERE item_id = $1")
@@ -350,7 +400,7 @@ async fn concurrent_verdicts_on_many_items_keep_the_counters_exact() {
         task.await.unwrap();
     }
     let overall = metrics(&pool, Sample::Unbiased).await.overall;
-    assert_eq!(overall.confusion, vec![vec![0, 0], vec![40, 20]]);
+    assert_eq!(overall.confusion, vec![vec![0.0, 0.0], vec![40.0, 20.0]]);
     assert_counters_match_pairs(&pool).await;
 }
 
@@ -389,10 +439,19 @@ async fn the_metrics_api_answers_tokens_and_says_what_is_wrong() {
     assert_eq!(body["calibration"]["target_agreement"], 0.9);
     assert_eq!(body["judge_config"]["model"], "judge-a");
 
+    // The default: stream-wide, with the weights' effective sample size.
     let by_admin = get("/api/v1/tasks/tag/metrics", &admin_token)
         .await
         .unwrap();
     assert_eq!(by_admin.status(), 200);
+    let stream: Value = by_admin.json().await.unwrap();
+    assert_eq!(stream["sample"], "stream");
+    assert_eq!(stream["overall"]["stream_items"], 20.0);
+    assert_eq!(stream["overall"]["effective_sample_size"], 1.0);
+    assert_eq!(
+        stream["overall"]["confusion"],
+        json!([[20.0, 0.0], [0.0, 0.0]])
+    );
     let missing = get("/api/v1/tasks/nope/metrics", &trainer).await.unwrap();
     assert_eq!(missing.status(), 404);
     let wrong = get("/api/v1/tasks/tag/metrics?target=2", &trainer)

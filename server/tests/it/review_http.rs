@@ -366,9 +366,12 @@ async fn blind_items_hide_the_judge_and_others_show_it_unless_the_task_says_not_
     .await
     {
         holding.push(card["slot_id"].as_i64().unwrap());
+        // Nothing in the card tells a blind item from another but the missing suggestion.
+        assert!(card.get("blind").is_none(), "{card}");
+        let external_id = card["external_id"].as_str().unwrap().to_string();
         seen.push((
-            card["external_id"].as_str().unwrap().to_string(),
-            card["blind"].as_bool().unwrap(),
+            external_id.clone(),
+            external_id == "s-0",
             card["suggestion"].clone(),
         ));
         if holding.len() == 4 {

@@ -126,8 +126,8 @@ pub async fn record(
              WHERE j.judge_config_id = $2 AND NOT EXISTS (SELECT 1 FROM inserted)),
          routed AS (
              INSERT INTO routing_decisions (item_id, judgment_id, route, reason, threshold, audit_draw,
-                                            annotations_required)
-             SELECT $1, id, $13, $14, $15, $16, $17 FROM judgment),
+                                            annotations_required, inclusion_probability)
+             SELECT $1, id, $13, $14, $15, $16, $17, $22 FROM judgment),
          accepted AS (
              INSERT INTO verdicts (item_id, criteria, qualified, grade, provenance, judgment_id, rubric_version)
              SELECT $1, $18, $4, $5, 'judge', id, $19 FROM judgment WHERE $18::jsonb IS NOT NULL
@@ -164,6 +164,7 @@ pub async fn record(
         provenance.rubric_version,
         if auto { "done" } else { "human_review" },
         item.task_id,
+        routing.inclusion_probability,
     )
     .fetch_optional(pool)
     .await?;
@@ -245,8 +246,9 @@ pub async fn route_unjudged(pool: &PgPool, limit: i64) -> Result<u64, sqlx::Erro
              LIMIT $1
              FOR UPDATE OF i SKIP LOCKED),
          routed AS (
-             INSERT INTO routing_decisions (item_id, route, reason, threshold, annotations_required)
-             SELECT id, 'human', 'no_judge', threshold, annotations FROM next),
+             INSERT INTO routing_decisions (item_id, route, reason, threshold, annotations_required,
+                                            inclusion_probability)
+             SELECT id, 'human', 'no_judge', threshold, annotations, 1 FROM next),
          slots AS (
              INSERT INTO review_slots (item_id, task_id, purpose)
              SELECT n.id, n.task_id, 'annotate' FROM next n, generate_series(1, greatest(n.annotations, 1)))

@@ -121,7 +121,7 @@ pub fn bootstrap_krippendorff_alpha(
 }
 
 /// The percentile interval of `config.resamples` values of `draw` around `estimate`.
-fn percentile_interval(
+pub(super) fn percentile_interval(
     estimate: f64,
     config: BootstrapConfig,
     mut draw: impl FnMut(&mut ChaCha8Rng) -> Option<f64>,
@@ -150,7 +150,7 @@ fn percentile_interval(
 ///
 /// Sequential conditional binomials: cell i gets Bin(draws left, cᵢ / weight
 /// left). Integer counts keep the conditional probabilities exact.
-fn multinomial(counts: &[u64], rng: &mut ChaCha8Rng) -> Vec<u64> {
+pub(super) fn multinomial(counts: &[u64], rng: &mut ChaCha8Rng) -> Vec<u64> {
     let mut draws_left: u64 = counts.iter().sum();
     let mut weight_left = draws_left;
     counts

@@ -32,13 +32,64 @@ pub struct ClassificationSummary {
     pub kappa: Option<f64>,
 }
 
+/// A k×k table of (reference, prediction) cells the statistics read: counts of verdicts
+/// ([`ConfusionMatrix`]) or sums of their design weights ([`super::WeightedConfusion`]). Every
+/// statistic is computed in `f64` from the cells, so counts give exactly what they gave as
+/// integers (sums of whole numbers below 2⁵³ are exact).
+pub trait Cells {
+    /// Number of labels on the scale (k).
+    fn classes(&self) -> usize;
+    /// The cell with this reference label and this predicted label.
+    fn cell(&self, reference: usize, prediction: usize) -> f64;
+
+    /// Sum of every cell.
+    fn cells_total(&self) -> f64 {
+        let k = self.classes();
+        (0..k)
+            .flat_map(|row| (0..k).map(move |col| (row, col)))
+            .map(|(row, col)| self.cell(row, col))
+            .sum()
+    }
+
+    /// Sum of the diagonal: where the judge matched the reference.
+    fn cells_agreeing(&self) -> f64 {
+        (0..self.classes()).map(|c| self.cell(c, c)).sum()
+    }
+
+    /// Row sums (per reference label).
+    fn row_totals(&self) -> Vec<f64> {
+        let k = self.classes();
+        (0..k)
+            .map(|row| (0..k).map(|col| self.cell(row, col)).sum())
+            .collect()
+    }
+
+    /// Column sums (per predicted label).
+    fn column_totals(&self) -> Vec<f64> {
+        let k = self.classes();
+        (0..k)
+            .map(|col| (0..k).map(|row| self.cell(row, col)).sum())
+            .collect()
+    }
+}
+
+impl Cells for ConfusionMatrix {
+    fn classes(&self) -> usize {
+        ConfusionMatrix::classes(self)
+    }
+
+    fn cell(&self, reference: usize, prediction: usize) -> f64 {
+        self.count(reference, prediction) as f64
+    }
+}
+
 /// Share of observations where the judge matched the reference; `None` when empty.
-pub fn accuracy(matrix: &ConfusionMatrix) -> Option<f64> {
-    ratio(matrix.agreements(), matrix.total())
+pub fn accuracy(matrix: &impl Cells) -> Option<f64> {
+    ratio(matrix.cells_agreeing(), matrix.cells_total())
 }
 
 /// `tp / (tp + fp)` for `positive`; `None` when the judge never predicted it.
-pub fn precision(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
+pub fn precision(matrix: &impl Cells, positive: usize) -> Option<f64> {
     let counts = PositiveCounts::of(matrix, positive);
     ratio(
         counts.true_positive,
@@ -47,7 +98,7 @@ pub fn precision(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
 }
 
 /// `tp / (tp + fn)` for `positive`; `None` when the reference never has it.
-pub fn recall(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
+pub fn recall(matrix: &impl Cells, positive: usize) -> Option<f64> {
     let counts = PositiveCounts::of(matrix, positive);
     ratio(
         counts.true_positive,
@@ -59,9 +110,9 @@ pub fn recall(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
 ///
 /// This form (used by scikit-learn ≥ 1.3) is 0 rather than undefined when only
 /// precision is undefined; it is `None` only when `positive` appears nowhere.
-pub fn f1_score(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
+pub fn f1_score(matrix: &impl Cells, positive: usize) -> Option<f64> {
     let counts = PositiveCounts::of(matrix, positive);
-    let doubled = 2 * counts.true_positive;
+    let doubled = 2.0 * counts.true_positive;
     ratio(
         doubled,
         doubled + counts.false_positive + counts.false_negative,
@@ -74,24 +125,24 @@ pub fn f1_score(matrix: &ConfusionMatrix, positive: usize) -> Option<f64> {
 /// unused middle grade still counts as a step (sklearn with `labels=range(k)`).
 /// `None` when empty or when chance agreement is certain (e.g. one class only),
 /// where sklearn returns NaN.
-pub fn cohen_kappa(matrix: &ConfusionMatrix, weighting: KappaWeighting) -> Option<f64> {
-    let total = matrix.total();
-    if total == 0 {
+pub fn cohen_kappa(matrix: &impl Cells, weighting: KappaWeighting) -> Option<f64> {
+    let total = matrix.cells_total();
+    if total <= 0.0 {
         return None;
     }
-    let references = matrix.reference_totals();
-    let predictions = matrix.prediction_totals();
+    let references = matrix.row_totals();
+    let predictions = matrix.column_totals();
     let mut observed = 0.0;
     let mut expected = 0.0;
     for (row, &reference_total) in references.iter().enumerate() {
         for (col, &prediction_total) in predictions.iter().enumerate() {
             let weight = disagreement_weight(weighting, row, col);
-            observed += weight * matrix.count(row, col) as f64;
-            expected += weight * (reference_total as f64 * prediction_total as f64);
+            observed += weight * matrix.cell(row, col);
+            expected += weight * (reference_total * prediction_total);
         }
     }
     // Scaling expected counts by 1/n once, after summing, keeps more precision.
-    let expected = expected / total as f64;
+    let expected = expected / total;
     if expected == 0.0 {
         return None;
     }
@@ -120,34 +171,38 @@ fn disagreement_weight(weighting: KappaWeighting, row: usize, col: usize) -> f64
     }
 }
 
-/// The binary view of a k-class matrix around one positive class.
+/// The binary view of a k-class table around one positive class.
 struct PositiveCounts {
-    true_positive: u64,
-    false_positive: u64,
-    false_negative: u64,
+    true_positive: f64,
+    false_positive: f64,
+    false_negative: f64,
 }
 
 impl PositiveCounts {
-    fn of(matrix: &ConfusionMatrix, positive: usize) -> Self {
+    fn of(matrix: &impl Cells, positive: usize) -> Self {
         // An out-of-range positive class simply never occurs.
         if positive >= matrix.classes() {
             return Self {
-                true_positive: 0,
-                false_positive: 0,
-                false_negative: 0,
+                true_positive: 0.0,
+                false_positive: 0.0,
+                false_negative: 0.0,
             };
         }
-        let true_positive = matrix.count(positive, positive);
+        let k = matrix.classes();
+        let true_positive = matrix.cell(positive, positive);
+        let others = |cell: &dyn Fn(usize) -> f64| -> f64 {
+            (0..k).filter(|&i| i != positive).map(cell).sum()
+        };
         Self {
             true_positive,
-            false_positive: matrix.prediction_totals()[positive] - true_positive,
-            false_negative: matrix.reference_totals()[positive] - true_positive,
+            false_positive: others(&|row| matrix.cell(row, positive)),
+            false_negative: others(&|col| matrix.cell(positive, col)),
         }
     }
 }
 
-fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
-    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator > 0.0).then(|| numerator / denominator)
 }
 
 #[cfg(test)]

@@ -37,8 +37,21 @@ pub fn wilson_interval_with_z(successes: u64, n: u64, z: f64) -> Option<Interval
     if n == 0 || successes > n {
         return None;
     }
-    let n = n as f64;
-    let share = successes as f64 / n;
+    wilson_of_share(successes as f64 / n as f64, n as f64, z)
+}
+
+/// 95% Wilson interval of a weighted proportion `share` with Kish's effective sample size
+/// `effective_n` in place of n (the usual survey approximation); `None` when `effective_n` is
+/// not positive or `share` is not a proportion.
+pub fn wilson_interval_effective(share: f64, effective_n: f64) -> Option<Interval> {
+    if effective_n.is_nan() || effective_n <= 0.0 || !(0.0..=1.0).contains(&share) {
+        return None;
+    }
+    wilson_of_share(share, effective_n, Z_95)
+}
+
+/// The Wilson interval of `share` observed on `n` (possibly effective, not whole) observations.
+fn wilson_of_share(share: f64, n: f64, z: f64) -> Option<Interval> {
     let z_squared = z * z;
     // Same operation order as statsmodels so the results agree to the last bits.
     let denominator = 1.0 + z_squared / n;

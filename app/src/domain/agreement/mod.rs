@@ -18,6 +18,7 @@ mod interval;
 mod krippendorff;
 mod pairwise;
 mod risk_coverage;
+mod weighted;
 
 #[cfg(test)]
 mod reference_tests;
@@ -28,15 +29,21 @@ pub use bootstrap::{
 };
 pub use calibration::{reliability_diagram, ConfidenceBucket, ReliabilityBin, ReliabilityDiagram};
 pub use classification::{
-    accuracy, cohen_kappa, f1_score, precision, recall, summarize, ClassificationSummary,
+    accuracy, cohen_kappa, f1_score, precision, recall, summarize, Cells, ClassificationSummary,
     KappaWeighting,
 };
 pub use confusion::ConfusionMatrix;
-pub use interval::{wilson_interval, wilson_interval_with_z, Interval, Z_95};
+pub use interval::{
+    wilson_interval, wilson_interval_effective, wilson_interval_with_z, Interval, Z_95,
+};
 pub use krippendorff::{krippendorff_alpha, CoincidenceMatrix, MeasurementLevel};
 pub use pairwise::{pairwise_cohen_kappa, AnnotatorLabel, PairwiseKappa};
 pub use risk_coverage::{
     recommend_threshold, risk_coverage_curve, RiskCoveragePoint, ThresholdRecommendation,
+};
+pub use weighted::{
+    effective_sample_size, stratified_bootstrap, weighted_proportion, weighted_share, Stratum,
+    WeightedConfusion, WeightedProportion,
 };
 
 use serde::{Deserialize, Serialize};

@@ -18,6 +18,7 @@ struct ReferenceFile {
     krippendorff: Vec<AlphaCase>,
     pairwise: PairwiseCase,
     wilson: Vec<WilsonCase>,
+    weighted: Vec<WeightedCase>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +64,26 @@ struct WilsonCase {
     n: u64,
     lower: Option<f64>,
     upper: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct WeightedCase {
+    name: String,
+    classes: usize,
+    positive: usize,
+    human: Vec<usize>,
+    judge: Vec<usize>,
+    weight: Vec<f64>,
+    accuracy: Option<f64>,
+    precision: Option<f64>,
+    recall: Option<f64>,
+    f1: Option<f64>,
+    kappa: Option<f64>,
+    kappa_linear: Option<f64>,
+    kappa_quadratic: Option<f64>,
+    effective_n: Option<f64>,
+    accuracy_lower: Option<f64>,
+    accuracy_upper: Option<f64>,
 }
 
 fn reference() -> ReferenceFile {
@@ -198,5 +219,75 @@ fn wilson_interval_matches_statsmodels() {
         let interval = wilson_interval(case.successes, case.n);
         assert_matches(&name, "lower", interval.map(|i| i.lower), case.lower);
         assert_matches(&name, "upper", interval.map(|i| i.upper), case.upper);
+    }
+}
+
+/// The stream-wide figures: every statistic of the weighted table equals scikit-learn's with
+/// `sample_weight`, and the accuracy's interval statsmodels' Wilson at Kish's effective size.
+#[test]
+fn weighted_statistics_match_scikit_learn_with_sample_weights() {
+    let cases = reference().weighted;
+    assert!(cases.len() >= 3);
+    for case in &cases {
+        // Items grouped into strata by weight, as the counters hold them.
+        let mut strata: Vec<Stratum> = Vec::new();
+        for ((&human, &judge), &weight) in case.human.iter().zip(&case.judge).zip(&case.weight) {
+            let index = match strata.iter().position(|s| s.weight == weight) {
+                Some(index) => index,
+                None => {
+                    strata.push(Stratum {
+                        weight,
+                        matrix: ConfusionMatrix::new(case.classes),
+                    });
+                    strata.len() - 1
+                }
+            };
+            strata[index].matrix.add(human, judge, 1).unwrap();
+        }
+        let table = WeightedConfusion::of(case.classes, &strata);
+        let (name, positive) = (case.name.as_str(), case.positive);
+        assert_matches(name, "accuracy", accuracy(&table), case.accuracy);
+        assert_matches(
+            name,
+            "precision",
+            precision(&table, positive),
+            case.precision,
+        );
+        assert_matches(name, "recall", recall(&table, positive), case.recall);
+        assert_matches(name, "f1", f1_score(&table, positive), case.f1);
+        for (weighting, expected) in [
+            (KappaWeighting::Unweighted, case.kappa),
+            (KappaWeighting::Linear, case.kappa_linear),
+            (KappaWeighting::Quadratic, case.kappa_quadratic),
+        ] {
+            let statistic = format!("kappa {weighting:?}");
+            assert_matches(name, &statistic, cohen_kappa(&table, weighting), expected);
+        }
+        let weighted = weighted_proportion(&strata, |_, _| true, |h, j| h == j).unwrap();
+        assert_matches(
+            name,
+            "accuracy (proportion)",
+            Some(weighted.value),
+            case.accuracy,
+        );
+        assert_matches(
+            name,
+            "effective n",
+            Some(weighted.effective_sample_size),
+            case.effective_n,
+        );
+        let interval = weighted.interval;
+        assert_matches(
+            name,
+            "lower",
+            interval.map(|i| i.lower),
+            case.accuracy_lower,
+        );
+        assert_matches(
+            name,
+            "upper",
+            interval.map(|i| i.upper),
+            case.accuracy_upper,
+        );
     }
 }

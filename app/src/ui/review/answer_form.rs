@@ -12,13 +12,14 @@ use leptos::prelude::*;
 pub fn AnswerForm(desk: Desk, card: ReviewCard) -> impl IntoView {
     let criteria = desk.guide.with_value(|g| g.criteria.clone());
     let suggestion = card.suggestion.clone();
+    // One wording for every item without a suggestion (blind, unjudged, or a task that hides
+    // them), so the page never tells an audit or golden item from another.
     let hidden_note = card.suggestion.is_none().then(|| {
-        let text = if card.blind {
-            "No judge suggestion on this item: answer on your own."
-        } else {
-            "No judge suggestion for this item."
-        };
-        view! { <p class="muted small" data-testid="no-suggestion">{text}</p> }
+        view! {
+            <p class="muted small" data-testid="no-suggestion">
+                "No judge suggestion for this item: answer on your own."
+            </p>
+        }
     });
     view! {
         <section class="card answer" aria-label="Your answer" data-testid="answer-form">

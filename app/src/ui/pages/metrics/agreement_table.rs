@@ -1,7 +1,7 @@
 //! Agreement per criterion in RecGPT's Table 9 layout (accuracy, precision, recall, F1, with
 //! Cohen's κ added), and the confusion matrix behind each row.
 
-use super::format::{decimal, percent};
+use super::format::{cell, decimal, percent};
 use crate::views::metrics::{AnnotatorAgreement, CriterionAgreement, Estimate};
 use leptos::prelude::*;
 
@@ -11,14 +11,22 @@ fn name(row: &CriterionAgreement) -> String {
         .unwrap_or_else(|| "Overall verdict".into())
 }
 
+/// The table; `golden` marks the golden items' own table (rows `golden-row` rather than
+/// `agreement-row`).
 #[component]
 pub fn AgreementTable(
     overall: CriterionAgreement,
     criteria: Vec<CriterionAgreement>,
+    #[prop(optional)] golden: bool,
 ) -> impl IntoView {
+    let row_id = if golden {
+        "golden-row"
+    } else {
+        "agreement-row"
+    };
     let rows = std::iter::once(overall).chain(criteria).map(|row| {
         view! {
-            <tr data-testid="agreement-row" data-criterion=row.criterion.clone().unwrap_or_default()>
+            <tr data-testid=row_id data-criterion=row.criterion.clone().unwrap_or_default()>
                 <th scope="row">{name(&row)}</th>
                 <td class="num" data-testid="pairs">{row.pairs}</td>
                 <td class="num" data-testid="accuracy">{percent(&row.accuracy)}</td>
@@ -30,7 +38,7 @@ pub fn AgreementTable(
         }
     });
     view! {
-        <table class="table" data-testid="agreement-table">
+        <table class="table" data-testid=if golden { "golden-table" } else { "agreement-table" }>
             <thead>
                 <tr>
                     <th scope="col">"Criterion"</th>
@@ -68,7 +76,7 @@ pub fn ConfusionMatrices(
                     .iter()
                     .enumerate()
                     .map(|(judge, count)| {
-                        view! { <td class="num" class:agree=human == judge>{*count}</td> }
+                        view! { <td class="num" class:agree=human == judge>{cell(*count)}</td> }
                     })
                     .collect_view();
                 view! { <tr><th scope="row">{format!("humans: {label}")}</th>{cells}</tr> }

@@ -8,7 +8,7 @@ use crate::domain::agreement::{Interval, RiskCoveragePoint};
 use crate::ui::chart::{
     column_names, level_line, Chart, ChartSpec, Mark, NumbersTable, Series, TickFormat,
 };
-use crate::views::metrics::Calibration;
+use crate::views::metrics::{Calibration, Sample};
 use leptos::prelude::*;
 
 #[component]
@@ -27,6 +27,10 @@ pub fn CalibrationSection(
     view! {
         <section class="card">
             <h2>"Calibration"</h2>
+            <p class="muted small" data-testid="calibration-sample">{match calibration.sample {
+                Sample::AllReviewed => "Computed on every human-reviewed item.",
+                Sample::Stream | Sample::Unbiased => "Computed on the audit and golden items, unweighted: the items people saw whatever the judge's confidence.",
+            }}</p>
             <Recommendation task rubric_version calibration=calibration.clone() can_apply applied/>
             <div class="chart-pair">
                 <div>

@@ -32,6 +32,15 @@ pub fn decimal(estimate: &Option<Estimate>) -> String {
     }
 }
 
+/// A confusion cell: a count as is, a sum of design weights with one decimal.
+pub fn cell(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,19 +53,34 @@ pub fn MetricsPage() -> impl IntoView {
     }
 }
 
+/// The samples the page offers: value, label.
+const SAMPLES: [(Sample, &str, &str); 3] = [
+    (Sample::Stream, "stream", "The whole stream (weighted)"),
+    (Sample::Unbiased, "unbiased", "Audit and golden items"),
+    (
+        Sample::AllReviewed,
+        "all_reviewed",
+        "Every reviewed item (biased towards hard cases)",
+    ),
+];
+
 /// The sample switch and the target agreement.
 #[component]
 fn Controls(query: RwSignal<MetricsQuery>) -> impl IntoView {
-    let biased = move || query.read().sample == Sample::AllReviewed;
     view! {
         <form class="metrics-controls" on:submit=|event| event.prevent_default()>
-            <label class="check">
-                <input type="checkbox" data-testid="include-biased" prop:checked=biased
-                    on:change=move |event| {
-                        let all = event_target_checked(&event);
-                        query.update(|q| q.sample = if all { Sample::AllReviewed } else { Sample::Unbiased });
-                    }/>
-                " Include every human-reviewed item (biased towards the judge's hard cases)"
+            <label>
+                "Items "
+                <select data-testid="sample" on:change=move |event| {
+                    let chosen = event_target_value(&event);
+                    if let Some((sample, _, _)) = SAMPLES.iter().find(|(_, value, _)| *value == chosen) {
+                        query.update(|q| q.sample = *sample);
+                    }
+                }>
+                    {SAMPLES.into_iter().map(|(sample, value, label)| view! {
+                        <option value=value selected=move || query.read().sample == sample>{label}</option>
+                    }).collect_view()}
+                </select>
             </label>
             <label>
                 "Target agreement "
@@ -105,7 +120,8 @@ fn MetricsBody(
         return view! {
             <p class="notice info" data-testid="no-metrics">
                 {match data.sample {
-                    Sample::Unbiased => "No audit or golden item of this task has both a judgment and a human verdict yet. Tick the box above to count every human-reviewed item.",
+                    Sample::Stream => "No item routed to people by the judge (unsure or audited) has both a judgment and a human verdict yet. Golden items are counted apart: choose “Audit and golden items” above.",
+                    Sample::Unbiased => "No audit or golden item of this task has both a judgment and a human verdict yet. Choose “Every reviewed item” above to count every human-reviewed item.",
                     Sample::AllReviewed => "No item of this task has both a judgment and a human verdict yet.",
                 }}
             </p>
@@ -114,8 +130,20 @@ fn MetricsBody(
         .into_any();
     };
     let sample_note = match data.sample {
-        Sample::Unbiased => "Counting audit and golden items only: an unbiased sample of the judge's work.",
-        Sample::AllReviewed => "Counting every human-reviewed item: biased, since most were sent to humans because the judge was unsure.",
+        Sample::Stream => "Estimated over every item the judge decided or sent to people: each reviewed item counts for the items it stands for (every unsure item was reviewed; each audited item stands for the confident items it was drawn from). Golden items are not part of the stream and are left out.".to_string(),
+        Sample::Unbiased => "Counting audit and golden items only, unweighted: reviewed whatever the judge's confidence, but only from above the routing threshold.".to_string(),
+        Sample::AllReviewed => "Counting every human-reviewed item, unweighted: biased, since most were sent to humans because the judge was unsure.".to_string(),
+    };
+    let stream_note = match (data.overall.stream_items, data.overall.effective_sample_size) {
+        (Some(items), Some(effective)) => format!(
+            " They stand for about {items:.0} judged items; with their weights they are worth {effective:.0} unweighted items (Kish's effective sample size), which sets the width of the intervals."
+        ),
+        _ => String::new(),
+    };
+    let intervals = if data.sample == Sample::Stream {
+        "Intervals are 95%: Wilson at the effective sample size for proportions, a bootstrap resampling items within each stratum for F1 and κ."
+    } else {
+        "Intervals are 95%: Wilson for proportions, bootstrap for F1 and κ."
     };
     view! {
         <p class="muted" data-testid="sample-note">{sample_note}</p>
@@ -123,11 +151,18 @@ fn MetricsBody(
         <section class="card">
             <h2>"Agreement with humans"</h2>
             <p class="muted small">
-                {format!("Judge {} · prompt {} · {} · {} items compared. Passing labels are the positive class. Intervals are 95%: Wilson for proportions, bootstrap for F1 and κ.",
+                {format!("Judge {} · prompt {} · {} · {} reviewed items compared.{stream_note} Passing labels are the positive class. {intervals}",
                     config.model, config.prompt_version, config.mode, data.overall.pairs)}
             </p>
             <AgreementTable overall=data.overall.clone() criteria=data.criteria.clone()/>
         </section>
+        {data.golden.clone().map(|golden| view! {
+            <section class="card" data-testid="golden-agreement">
+                <h2>"On golden items"</h2>
+                <p class="muted small">"The judge against the team's known labels on the golden items it judged: items of known truth, chosen by the team rather than drawn from the stream, so counted apart and never mixed into the figures above. Unweighted; intervals as above."</p>
+                <AgreementTable overall=golden.overall criteria=golden.criteria golden=true/>
+            </section>
+        })}
         <section class="card">
             <h2>"Confusion matrices"</h2>
             <ConfusionMatrices overall=data.overall.clone() criteria=data.criteria.clone()/>
