@@ -309,6 +309,26 @@ def weighted_cases():
     return cases
 
 
+# ---------------------------------------------------------------- paired (McNemar)
+
+def mcnemar_cases():
+    """Exact two-sided McNemar p-values of two judges on the same items (statsmodels)."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    cases = []
+    for both_right, only_current, only_candidate, both_wrong in [
+        (80, 2, 12, 6), (50, 5, 5, 0), (10, 0, 10, 0), (0, 0, 0, 3), (900, 37, 61, 2),
+        (5000, 4000, 4300, 700), (3, 1, 0, 0),
+    ]:
+        table = [[both_right, only_current], [only_candidate, both_wrong]]
+        cases.append({
+            "both_right": both_right, "only_current": only_current,
+            "only_candidate": only_candidate, "both_wrong": both_wrong,
+            "p_value": clean(mcnemar(table, exact=True).pvalue),
+        })
+    return cases
+
+
 # ---------------------------------------------------------------- wilson
 
 def wilson_cases():
@@ -337,6 +357,7 @@ def main():
         "pairwise": pairwise_case(),
         "wilson": wilson_cases(),
         "weighted": weighted_cases(),
+        "mcnemar": mcnemar_cases(),
     }
     with open(OUTPUT, "w") as handle:
         json.dump(document, handle, indent=1)

@@ -31,10 +31,12 @@ pub struct CellRow {
     pub pairs: i64,
 }
 
-/// One confidence bucket (hundredths; -1 = no confidence given).
+/// One confidence bucket (hundredths; -1 = no confidence given), among items of one design
+/// weight.
 #[derive(Debug, Clone, Copy)]
 pub struct CalibrationRow {
     pub bucket: i16,
+    pub stream_weight: f64,
     pub pairs: i64,
     pub agreed: i64,
 }
@@ -128,23 +130,25 @@ pub async fn config_totals(
     .await
 }
 
-/// The confidence histogram of one configuration, over the audit and golden items (`unbiased`)
-/// or every reviewed item.
+/// The confidence histogram of one configuration in the sample, per design weight.
 pub async fn calibration(
     pool: &PgPool,
     task_id: i64,
     judge_config_id: i64,
-    unbiased_only: bool,
+    sample: Sample,
 ) -> Result<Vec<CalibrationRow>, sqlx::Error> {
     sqlx::query_as!(
         CalibrationRow,
-        r#"SELECT bucket, sum(pairs)::bigint AS "pairs!", sum(agreed)::bigint AS "agreed!"
+        r#"SELECT bucket, stream_weight, sum(pairs)::bigint AS "pairs!",
+                  sum(agreed)::bigint AS "agreed!"
            FROM calibration_cells
-           WHERE task_id = $1 AND judge_config_id = $2 AND (unbiased OR NOT $3)
-           GROUP BY bucket HAVING sum(pairs) > 0 ORDER BY bucket"#,
+           WHERE task_id = $1 AND judge_config_id = $2
+             AND CASE $3 WHEN 'stream' THEN stream_weight > 0
+                         WHEN 'unbiased' THEN unbiased ELSE true END
+           GROUP BY bucket, stream_weight HAVING sum(pairs) > 0 ORDER BY bucket"#,
         task_id,
         judge_config_id,
-        unbiased_only
+        sample_name(sample)
     )
     .fetch_all(pool)
     .await

@@ -90,21 +90,10 @@ pub async fn task_metrics(
         ),
         None => judge_configs.first().cloned(),
     };
-    // Calibration reads the unweighted audit and golden items for the stream too.
-    let calibration_sample = match sample {
-        Sample::AllReviewed => Sample::AllReviewed,
-        Sample::Stream | Sample::Unbiased => Sample::Unbiased,
-    };
     let (cells, buckets, golden) = match &chosen {
         Some(config) => (
             db::agreement::cells(pool, task_id, config.id, sample).await?,
-            db::agreement::calibration(
-                pool,
-                task_id,
-                config.id,
-                calibration_sample == Sample::Unbiased,
-            )
-            .await?,
+            db::agreement::calibration(pool, task_id, config.id, sample).await?,
             db::agreement::golden_judgments(pool, task_id, config.id).await?,
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
@@ -113,10 +102,11 @@ pub async fn task_metrics(
         .iter()
         .filter(|row| row.bucket >= 0)
         .map(|row| {
-            ConfidenceBucket::new(
+            ConfidenceBucket::weighted(
                 f64::from(row.bucket) / 100.0,
                 row.pairs.max(0) as u64,
                 row.agreed.max(0) as u64,
+                weight(sample, row.stream_weight),
             )
         })
         .collect();
@@ -145,7 +135,7 @@ pub async fn task_metrics(
         }),
         by_week: slices(&cells, sample, |cell| cell.week.to_string()),
         calibration: Calibration {
-            sample: calibration_sample,
+            sample,
             reliability: agreement::reliability_diagram(&buckets, RELIABILITY_BINS),
             risk_coverage: agreement::risk_coverage_curve(&buckets),
             target_agreement: query.target_agreement,

@@ -138,16 +138,18 @@ pub struct DriftNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Calibration {
-    /// The reviewed items calibration is computed on: audit and golden items (`unbiased`) for
-    /// the stream and unbiased views, every reviewed item for `all_reviewed`.
+    /// The sample calibration is computed on, the figures' own: on the stream, the risk–coverage
+    /// curve and the recommendation are weighted (the reliability diagram counts reviewed items
+    /// per confidence bin as they are).
     pub sample: Sample,
     pub reliability: ReliabilityDiagram,
     /// From the highest threshold down: what share would be auto-accepted, and how often
     /// those verdicts agree with humans.
     pub risk_coverage: Vec<RiskCoveragePoint>,
     pub target_agreement: f64,
-    /// The threshold with the least human work whose lower bound meets the target; `None` when
-    /// no threshold does.
+    /// The lowest threshold certified by fixed-sequence testing: auto-accepted verdicts agree
+    /// with humans at least the target share of the time, with 95% confidence, however many
+    /// thresholds were looked at; `None` when none is certified.
     pub recommendation: Option<ThresholdRecommendation>,
     /// The task's routing threshold now.
     pub current_threshold: f64,

@@ -260,7 +260,13 @@ async fn agreement_counts_only_audit_and_golden_items_unless_asked_for_all() {
         .as_ref()
         .unwrap();
     assert!((config_accuracy.value - 40.0 / 62.0).abs() < 1e-12);
-    assert_eq!(stream.calibration.sample, Sample::Unbiased);
+    // Calibration on the stream too: every threshold from the weighted buckets.
+    assert_eq!(stream.calibration.sample, Sample::Stream);
+    let top = &stream.calibration.risk_coverage[0];
+    assert_eq!((top.threshold, top.accepted), (0.97, 1));
+    let everything = stream.calibration.risk_coverage.last().unwrap();
+    assert_eq!(everything.coverage, 1.0);
+    assert!((everything.agreement - 40.0 / 62.0).abs() < 1e-12);
     assert_counters_match_pairs(&pool).await;
 }
 

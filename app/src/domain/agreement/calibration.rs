@@ -16,14 +16,25 @@ pub struct ConfidenceBucket {
     pub total: u64,
     /// Verdicts in the bucket where the judge matched the human verdict.
     pub agreed: u64,
+    /// Each verdict's design weight in stream-wide estimates (1/π; 1 when unweighted). The
+    /// risk–coverage curve and the threshold recommendation weight by it; the reliability
+    /// diagram, an agreement per confidence bin, counts verdicts as they are.
+    pub weight: f64,
 }
 
 impl ConfidenceBucket {
+    /// An unweighted bucket.
     pub const fn new(confidence: f64, total: u64, agreed: u64) -> Self {
+        Self::weighted(confidence, total, agreed, 1.0)
+    }
+
+    /// A bucket of verdicts that each stand for `weight` items of the stream.
+    pub const fn weighted(confidence: f64, total: u64, agreed: u64, weight: f64) -> Self {
         Self {
             confidence,
             total,
             agreed,
+            weight,
         }
     }
 
@@ -32,7 +43,7 @@ impl ConfidenceBucket {
     /// capped at `total`, so malformed SQL output cannot produce shares above 1;
     /// empty buckets and non-finite confidences are skipped.
     pub(super) fn usable(&self) -> Option<(f64, u64, u64)> {
-        (self.total > 0 && self.confidence.is_finite()).then(|| {
+        (self.total > 0 && self.confidence.is_finite() && self.weight > 0.0).then(|| {
             (
                 self.confidence.clamp(0.0, 1.0),
                 self.total,

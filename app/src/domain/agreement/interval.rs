@@ -51,7 +51,7 @@ pub fn wilson_interval_effective(share: f64, effective_n: f64) -> Option<Interva
 }
 
 /// The Wilson interval of `share` observed on `n` (possibly effective, not whole) observations.
-fn wilson_of_share(share: f64, n: f64, z: f64) -> Option<Interval> {
+pub(super) fn wilson_of_share(share: f64, n: f64, z: f64) -> Option<Interval> {
     let z_squared = z * z;
     // Same operation order as statsmodels so the results agree to the last bits.
     let denominator = 1.0 + z_squared / n;

@@ -16,6 +16,7 @@ mod classification;
 mod confusion;
 mod interval;
 mod krippendorff;
+mod paired;
 mod pairwise;
 mod risk_coverage;
 mod weighted;
@@ -37,6 +38,9 @@ pub use interval::{
     wilson_interval, wilson_interval_effective, wilson_interval_with_z, Interval, Z_95,
 };
 pub use krippendorff::{krippendorff_alpha, CoincidenceMatrix, MeasurementLevel};
+pub use paired::{
+    compare_paired, mcnemar_exact, paired_accuracies, PairedComparison, PairedOutcomes,
+};
 pub use pairwise::{pairwise_cohen_kappa, AnnotatorLabel, PairwiseKappa};
 pub use risk_coverage::{
     recommend_threshold, risk_coverage_curve, RiskCoveragePoint, ThresholdRecommendation,

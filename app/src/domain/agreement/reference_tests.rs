@@ -19,6 +19,16 @@ struct ReferenceFile {
     pairwise: PairwiseCase,
     wilson: Vec<WilsonCase>,
     weighted: Vec<WeightedCase>,
+    mcnemar: Vec<McNemarCase>,
+}
+
+#[derive(Deserialize)]
+struct McNemarCase {
+    both_right: u64,
+    only_current: u64,
+    only_candidate: u64,
+    both_wrong: u64,
+    p_value: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -289,5 +299,22 @@ fn weighted_statistics_match_scikit_learn_with_sample_weights() {
             interval.map(|i| i.upper),
             case.accuracy_upper,
         );
+    }
+}
+
+#[test]
+fn the_exact_mcnemar_test_matches_statsmodels() {
+    let cases = reference().mcnemar;
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let outcomes = PairedOutcomes {
+            both_right: case.both_right,
+            only_current: case.only_current,
+            only_candidate: case.only_candidate,
+            both_wrong: case.both_wrong,
+        };
+        let name = format!("{outcomes:?}");
+        let ours = compare_paired(outcomes).map(|comparison| comparison.p_value);
+        assert_matches(&name, "p", ours, case.p_value);
     }
 }

@@ -233,6 +233,68 @@ mod tests {
         );
     }
 
+    /// The Hájek estimate over synthetic streams with a known truth, routed as cojudge routes
+    /// them (a census below the threshold, a 10% audit above): its mean error over the seeds
+    /// lies within two standard errors of zero, whereas the unweighted share of the reviewed
+    /// items (mostly the judge's hard cases) is far off.
+    #[test]
+    fn the_stream_estimate_is_unbiased_where_the_reviewed_share_is_not() {
+        use rand::{Rng, SeedableRng};
+        let runs = 200;
+        let (mut errors, mut naive_errors) = (Vec::new(), Vec::new());
+        for seed in 0..runs {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut census = ConfusionMatrix::new(2);
+            let mut audit = ConfusionMatrix::new(2);
+            let (mut items, mut agreeing) = (0u64, 0u64);
+            for _ in 0..20_000 {
+                let confidence: f64 = rng.gen_range(0.5..1.0);
+                // People agree with the judge as often as its confidence says.
+                let agrees = rng.gen::<f64>() < confidence;
+                items += 1;
+                agreeing += u64::from(agrees);
+                let cell = if agrees { (0, 0) } else { (0, 1) };
+                if confidence < 0.8 {
+                    census.add(cell.0, cell.1, 1).unwrap();
+                } else if rng.gen::<f64>() < 0.1 {
+                    audit.add(cell.0, cell.1, 1).unwrap();
+                }
+            }
+            let truth = agreeing as f64 / items as f64;
+            let strata = [
+                Stratum {
+                    weight: 1.0,
+                    matrix: census.clone(),
+                },
+                Stratum {
+                    weight: 10.0,
+                    matrix: audit.clone(),
+                },
+            ];
+            let estimate = weighted_proportion(&strata, |_, _| true, |h, j| h == j)
+                .unwrap()
+                .value;
+            errors.push(estimate - truth);
+            let reviewed = census.total() + audit.total();
+            let naive = (census.agreements() + audit.agreements()) as f64 / reviewed as f64;
+            naive_errors.push(naive - truth);
+        }
+        let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+        let bias = mean(&errors);
+        let spread = (errors.iter().map(|e| (e - bias) * (e - bias)).sum::<f64>()
+            / (errors.len() - 1) as f64)
+            .sqrt();
+        let standard_error = spread / (errors.len() as f64).sqrt();
+        assert!(
+            bias.abs() <= 2.0 * standard_error,
+            "bias {bias}, standard error {standard_error}"
+        );
+        assert!(
+            mean(&naive_errors) < -0.05,
+            "the reviewed share is biased low"
+        );
+    }
+
     #[test]
     fn counts_read_as_weighted_cells_give_the_integer_statistics() {
         let matrix = ConfusionMatrix::from_counts(3, vec![5, 1, 0, 2, 7, 1, 0, 3, 9]).unwrap();

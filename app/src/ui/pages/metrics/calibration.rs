@@ -28,8 +28,9 @@ pub fn CalibrationSection(
         <section class="card">
             <h2>"Calibration"</h2>
             <p class="muted small" data-testid="calibration-sample">{match calibration.sample {
-                Sample::AllReviewed => "Computed on every human-reviewed item.",
-                Sample::Stream | Sample::Unbiased => "Computed on the audit and golden items, unweighted: the items people saw whatever the judge's confidence.",
+                Sample::Stream => "Over the whole stream: below the routing threshold every item was reviewed, above it the audit stands for the rest, so every threshold is estimated (weighted). The reliability diagram counts reviewed items per bin as they are.",
+                Sample::Unbiased => "On the audit and golden items, unweighted.",
+                Sample::AllReviewed => "On every human-reviewed item, unweighted (biased towards the judge's hard cases).",
             }}</p>
             <Recommendation task rubric_version calibration=calibration.clone() can_apply applied/>
             <div class="chart-pair">
@@ -66,7 +67,7 @@ fn Recommendation(
     let Some(best) = calibration.recommendation.clone() else {
         return view! {
             <p class="notice warning" data-testid="no-recommendation">
-                {format!("No threshold reaches {:.0}% agreement with 95% confidence on this sample: keep sending items to humans, or collect more audited items.", target * 100.0)}
+                {format!("No threshold is certified to reach {:.0}% agreement with 95% confidence: keep sending items to humans, or collect more reviewed items.", target * 100.0)}
             </p>
         }
         .into_any();
@@ -82,10 +83,17 @@ fn Recommendation(
         <div class="notice info" data-testid="recommendation">
             <p>
                 {format!(
-                    "Recommended threshold {:.2}: the judge decides {:.1}% of items alone, humans review {:.1}%. Agreement of the judge's own verdicts: {:.1}% (95% interval {:.1}–{:.1}%, {} items), meeting the {:.0}% target. Current threshold: {:.2}.",
+                    "Recommended threshold {:.2}: the judge decides {:.1}% of items alone, humans review {:.1}%. Agreement of the judge's own verdicts: {:.1}% (95% interval {:.1}–{:.1}%, {} reviewed items). Current threshold: {:.2}.",
                     threshold, best.coverage * 100.0, best.human_share * 100.0, best.agreement * 100.0,
                     best.agreement_interval.lower * 100.0, best.agreement_interval.upper * 100.0,
-                    best.accepted, target * 100.0, current)}
+                    best.accepted, current)}
+            </p>
+            <p data-testid="guarantee">
+                {format!(
+                    "What is guaranteed: auto-accepted verdicts agree with people at least {:.0}% of the time, with {:.0}% confidence, over the items this {} has seen. The {} thresholds tested from the top down were certified together (fixed-sequence testing), so looking at many thresholds does not weaken the promise. It says nothing about items unlike those seen so far.",
+                    target * 100.0, best.confidence_level * 100.0,
+                    if calibration.sample == Sample::Stream { "task" } else { "sample" },
+                    best.thresholds_tested)}
             </p>
             {(can_apply && !same).then(|| view! {
                 <button class="button primary" data-testid="apply-threshold" disabled=move || apply.pending().get()
