@@ -244,9 +244,13 @@ pub enum JudgeCommand {
         /// [prompts] section.
         #[arg(long)]
         prompt: Option<PathBuf>,
-        /// At most this many items.
+        /// At most this many items: a sample drawn with `--seed` when the task's judge is measured
+        /// on more.
         #[arg(long, default_value_t = 1000)]
         limit: i64,
+        /// The seed of the sample `--limit` draws (the same seed draws the same items).
+        #[arg(long, default_value_t = 0)]
+        seed: i64,
     },
 }
 

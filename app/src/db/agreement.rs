@@ -186,6 +186,54 @@ pub async fn golden_judgments(
     .await
 }
 
+/// How often, on the items both configurations judged in the stream sample, people said
+/// `human`, the current judge `current` and the candidate `candidate`, per criterion (`""` for
+/// the overall verdict, `pass`/`fail`).
+#[derive(Debug, Clone)]
+pub struct PairedLabels {
+    pub criterion: String,
+    pub human: String,
+    pub current: String,
+    pub candidate: String,
+    pub items: i64,
+}
+
+/// [`PairedLabels`] of `candidate` against `current` on `task_id`.
+pub async fn paired_labels(
+    pool: &PgPool,
+    task_id: i64,
+    current: i64,
+    candidate: i64,
+) -> Result<Vec<PairedLabels>, sqlx::Error> {
+    sqlx::query_as!(
+        PairedLabels,
+        r#"WITH common AS (
+               SELECT c.labels AS candidate_labels, b.labels AS current_labels, c.human_qualified,
+                      b.judge_qualified AS current_qualified, c.judge_qualified AS candidate_qualified
+               FROM agreement_pairs c
+               JOIN agreement_pairs b ON b.item_id = c.item_id AND b.judge_config_id = $2
+               WHERE c.task_id = $1 AND c.judge_config_id = $3 AND c.stream_weight > 0)
+           SELECT e.key AS "criterion!", e.value ->> 0 AS "human!", m.current AS "current!",
+                  e.value ->> 1 AS "candidate!", count(*) AS "items!"
+             FROM common
+             CROSS JOIN LATERAL jsonb_each(candidate_labels) e
+             CROSS JOIN LATERAL (SELECT current_labels -> e.key ->> 1 AS current) m
+            WHERE m.current IS NOT NULL
+            GROUP BY 1, 2, 3, 4
+           UNION ALL
+           SELECT '', CASE WHEN human_qualified THEN 'pass' ELSE 'fail' END,
+                  CASE WHEN current_qualified THEN 'pass' ELSE 'fail' END,
+                  CASE WHEN candidate_qualified THEN 'pass' ELSE 'fail' END, count(*)
+             FROM common
+            GROUP BY 1, 2, 3, 4"#,
+        task_id,
+        current,
+        candidate
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// Label pairs between annotators of `task_id`: (criterion, answers per unit, label a, label b,
 /// pairs), summed over items (see migration 0009).
 pub async fn annotator_pairs(
@@ -242,8 +290,8 @@ pub async fn evaluations(
 ) -> Result<Vec<EvaluationSummary>, sqlx::Error> {
     let rows = sqlx::query_as!(
         EvaluationRow,
-        "SELECT e.id, e.judge_config_id, c.model, c.mode, c.confidence_method, c.prompt_version,
-                e.items, e.errors, e.started_at, e.promoted_at
+        "SELECT e.id, e.judge_config_id, e.baseline_config_id, c.model, c.mode, c.confidence_method,
+                c.prompt_version, e.items, e.errors, e.started_at, e.promoted_at
          FROM judge_evaluations e JOIN judge_configs c ON c.id = e.judge_config_id
          WHERE e.task_id = $1 ORDER BY e.id DESC LIMIT 50",
         task_id
@@ -256,6 +304,7 @@ pub async fn evaluations(
 struct EvaluationRow {
     id: i64,
     judge_config_id: i64,
+    baseline_config_id: Option<i64>,
     model: String,
     mode: String,
     confidence_method: String,
@@ -271,6 +320,8 @@ impl EvaluationRow {
         EvaluationSummary {
             id: self.id,
             judge_config: self.judge_config_id,
+            baseline_config: self.baseline_config_id,
+            paired: None,
             model: self.model,
             mode: self.mode,
             confidence_method: self.confidence_method,

@@ -55,29 +55,34 @@ pub struct ReviewedItem {
     pub output: Value,
 }
 
-/// Up to `limit` audit and golden items of the task with a final human verdict that `config`
-/// has not judged, oldest first.
+/// Up to `limit` items the current judge's stream-wide figures are computed on (reviewed
+/// items routed to people by the census or the audit, with an agreement pair of `current`; of
+/// any configuration when there is no current judge) that `candidate` has not judged yet, in
+/// an order drawn from `seed`: a seeded sample when `limit` is smaller than the set.
 pub async fn unjudged_reviewed_items(
     pool: &PgPool,
     task_id: i64,
-    config: i64,
+    current: Option<i64>,
+    candidate: i64,
     limit: i64,
+    seed: i64,
 ) -> Result<Vec<ReviewedItem>, sqlx::Error> {
     sqlx::query_as!(
         ReviewedItem,
         "SELECT i.id, i.context, i.output
          FROM items i
-         JOIN verdicts v ON v.item_id = i.id AND v.provenance IN ('human', 'adjudicated')
-         LEFT JOIN LATERAL (SELECT r.reason FROM routing_decisions r
-                            WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) d ON true
          WHERE i.task_id = $1
-           AND (i.golden IS NOT NULL OR d.reason IN ('audit', 'golden'))
-           AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.judge_config_id = $2)
-         ORDER BY i.id
-         LIMIT $3",
+           AND EXISTS (SELECT 1 FROM agreement_pairs p
+                       WHERE p.item_id = i.id AND p.stream_weight > 0
+                         AND ($2::bigint IS NULL OR p.judge_config_id = $2))
+           AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.judge_config_id = $3)
+         ORDER BY md5(i.id::text || ':' || $5::bigint::text), i.id
+         LIMIT $4",
         task_id,
-        config,
-        limit
+        current,
+        candidate,
+        limit,
+        seed
     )
     .fetch_all(pool)
     .await

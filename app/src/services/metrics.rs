@@ -9,17 +9,17 @@
 use super::ServiceError;
 use crate::db::{
     self,
-    agreement::{CellRow, GoldenJudgment},
+    agreement::{CellRow, GoldenJudgment, PairedLabels},
 };
 use crate::domain::agreement::{
     self, BootstrapConfig, Cells, CoincidenceMatrix, ConfidenceBucket, ConfusionMatrix,
-    KappaWeighting, MeasurementLevel, Stratum, UnitKind, WeightedConfusion,
+    KappaWeighting, MeasurementLevel, PairedOutcomes, Stratum, UnitKind, WeightedConfusion,
 };
 use crate::domain::{ScaleKind, TaskDefinition, Verdict};
 use crate::views::metrics::{
     AnnotatorAgreement, AnnotatorFigures, AnnotatorPair, AnnotatorQuality, Calibration,
-    CriterionAgreement, Estimate, GoldenAgreement, JudgeConfigSummary, MetricsQuery, Sample,
-    SliceAgreement, TaskMetrics,
+    CriterionAgreement, Estimate, EvaluationSummary, GoldenAgreement, JudgeConfigSummary,
+    MetricsQuery, PairedEvaluation, Sample, SliceAgreement, TaskMetrics,
 };
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -143,8 +143,89 @@ pub async fn task_metrics(
             current_threshold: definition.routing.confidence_threshold,
         },
         annotators: annotator_agreement(pool, task_id, &definition).await?,
-        evaluations: db::agreement::evaluations(pool, task_id).await?,
+        evaluations: evaluations_with_comparisons(pool, task_id, &definition).await?,
     })
+}
+
+/// Evaluations compared with their task's judge on exactly the same items, the most recent ones.
+const PAIRED_EVALUATIONS: usize = 5;
+
+/// The task's candidate judges, the most recent compared with the judge they were tried against.
+async fn evaluations_with_comparisons(
+    pool: &PgPool,
+    task_id: i64,
+    definition: &TaskDefinition,
+) -> Result<Vec<EvaluationSummary>, ServiceError> {
+    let mut evaluations = db::agreement::evaluations(pool, task_id).await?;
+    for evaluation in evaluations.iter_mut().take(PAIRED_EVALUATIONS) {
+        if let Some(current) = evaluation.baseline_config {
+            evaluation.paired =
+                paired_evaluation(pool, task_id, definition, current, evaluation.judge_config)
+                    .await?;
+        }
+    }
+    Ok(evaluations)
+}
+
+/// `candidate` and `current` on the reviewed items of the stream both judged: each one's
+/// Table 9 on that set (unweighted: the same items for both), and the paired difference on the
+/// overall verdict with the exact McNemar test; `None` when they share no item.
+pub async fn paired_evaluation(
+    pool: &PgPool,
+    task_id: i64,
+    definition: &TaskDefinition,
+    current: i64,
+    candidate: i64,
+) -> Result<Option<PairedEvaluation>, ServiceError> {
+    let rows = db::agreement::paired_labels(pool, task_id, current, candidate).await?;
+    let mut outcomes = PairedOutcomes::default();
+    for row in rows.iter().filter(|row| row.criterion.is_empty()) {
+        outcomes.add(
+            row.human == row.current,
+            row.human == row.candidate,
+            row.items.max(0) as u64,
+        );
+    }
+    let Some(comparison) = agreement::compare_paired(outcomes) else {
+        return Ok(None);
+    };
+    let judge_rows = |judge: fn(&PairedLabels) -> &str| {
+        std::iter::once(overall_agreement(
+            Sample::Unbiased,
+            paired_counts(&rows, "", judge),
+        ))
+        .chain(definition.criteria.iter().map(|criterion| {
+            let name = criterion.name.as_str();
+            criterion_agreement(
+                definition,
+                name,
+                Sample::Unbiased,
+                paired_counts(&rows, name, judge),
+            )
+        }))
+        .collect()
+    };
+    Ok(Some(PairedEvaluation {
+        current: judge_rows(|row| &row.current),
+        candidate: judge_rows(|row| &row.candidate),
+        comparison,
+    }))
+}
+
+/// One judge's side of `rows` on `criterion`, as label counts.
+fn paired_counts<'a>(
+    rows: &'a [PairedLabels],
+    criterion: &'a str,
+    judge: fn(&PairedLabels) -> &str,
+) -> impl Iterator<Item = LabelCount<'a>> {
+    rows.iter()
+        .filter(move |row| row.criterion == criterion)
+        .map(move |row| LabelCount {
+            human: &row.human,
+            judge: judge(row),
+            weight: 1.0,
+            count: row.items.max(0) as u64,
+        })
 }
 
 /// Krippendorff's α per criterion from the annotator pair counters, with a bootstrap interval

@@ -2,7 +2,8 @@
 //! `GET /api/v1/tasks/{task}/metrics` show, and the query that selects them.
 
 use crate::domain::agreement::{
-    Interval, MeasurementLevel, ReliabilityDiagram, RiskCoveragePoint, ThresholdRecommendation,
+    Interval, MeasurementLevel, PairedComparison, ReliabilityDiagram, RiskCoveragePoint,
+    ThresholdRecommendation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -171,6 +172,18 @@ pub struct AnnotatorAgreement {
     pub level: MeasurementLevel,
 }
 
+/// Two judges on exactly the same items (reviewed items of the stream both judged): each one's
+/// Table 9 on that set, and the paired difference on the overall verdict with its test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PairedEvaluation {
+    /// The current judge: the overall verdict first, then each criterion.
+    pub current: Vec<CriterionAgreement>,
+    /// The candidate, in the same order.
+    pub candidate: Vec<CriterionAgreement>,
+    pub comparison: PairedComparison,
+}
+
 /// A candidate judge tried with `cojudge judge eval`. Its agreement is its configuration's, in
 /// `judge_configs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +191,10 @@ pub struct AnnotatorAgreement {
 pub struct EvaluationSummary {
     pub id: i64,
     pub judge_config: i64,
+    /// The task's judge when the candidate was tried, which it is compared with.
+    pub baseline_config: Option<i64>,
+    /// The candidate and that judge on exactly the same items; for the most recent runs.
+    pub paired: Option<PairedEvaluation>,
     pub model: String,
     pub mode: String,
     pub confidence_method: String,

@@ -3,6 +3,7 @@
 
 use crate::cli::JudgeCommand;
 use crate::database::Database;
+use crate::judge::evaluate::EvalSample;
 use crate::judge::rerun::{rerun, RerunFilter};
 use anyhow::Context;
 
@@ -26,6 +27,7 @@ pub async fn run(command: JudgeCommand) -> anyhow::Result<()> {
             samples,
             prompt,
             limit,
+            seed,
         } => {
             let args = super::judge_eval::EvalArgs {
                 task,
@@ -34,7 +36,7 @@ pub async fn run(command: JudgeCommand) -> anyhow::Result<()> {
                 confidence,
                 samples,
                 prompt,
-                limit,
+                sample: EvalSample { limit, seed },
             };
             let db = Database::open(&database).await?;
             let result = super::judge_eval::run(&db, &judge, args).await;

@@ -1,13 +1,16 @@
-//! `cojudge judge eval`: runs a candidate judge on the reviewed audit and golden items and prints
-//! its agreement with humans beside the current judge's, in RecGPT's Table 9 format.
+//! `cojudge judge eval`: runs a candidate judge on the items the task's judge is measured on and
+//! prints both judges' agreement with humans on exactly the same items, in RecGPT's Table 9
+//! format, with the paired difference on the overall verdict and the exact McNemar test.
 
 use crate::database::Database;
 use crate::judge::assess::Assessor;
-use crate::judge::evaluate::{evaluate, Candidate, EvalReport};
+use crate::judge::evaluate::{evaluate, Candidate, EvalReport, EvalSample};
 use crate::judge::JudgeArgs;
 use anyhow::Context;
 use app::domain::{ConfidenceMethod, JudgeMode, PromptOverrides};
-use app::views::metrics::{CriterionAgreement, Estimate, MetricsQuery, Sample, TaskMetrics};
+use app::views::metrics::{
+    CriterionAgreement, Estimate, MetricsQuery, PairedEvaluation, TaskMetrics,
+};
 use std::path::Path;
 
 /// What `cojudge judge eval` was asked.
@@ -18,7 +21,7 @@ pub struct EvalArgs {
     pub confidence: Option<String>,
     pub samples: Option<u32>,
     pub prompt: Option<std::path::PathBuf>,
-    pub limit: i64,
+    pub sample: EvalSample,
 }
 
 pub async fn run(db: &Database, judge: &JudgeArgs, args: EvalArgs) -> anyhow::Result<()> {
@@ -46,30 +49,39 @@ pub async fn run(db: &Database, judge: &JudgeArgs, args: EvalArgs) -> anyhow::Re
         settings.prices,
         &args.task,
         &candidate,
-        args.limit,
+        args.sample,
         settings.concurrency,
     )
     .await?;
-    let figures = |config: i64| {
-        let query = MetricsQuery {
-            sample: Sample::Unbiased,
-            judge_config: Some(config),
-            ..MetricsQuery::default()
-        };
-        let (pool, task) = (db.pool.clone(), args.task.clone());
-        async move { app::services::metrics::task_metrics(&pool, &task, &query).await }
-    };
-    let candidate_figures = figures(report.candidate_config)
+    let pool = &db.pool;
+    let (task_id, _, definition) = app::db::tasks::current_definition(pool, &args.task)
+        .await?
+        .with_context(|| format!("there is no task called `{}`", args.task))?;
+    let paired = match report.baseline_config {
+        Some(current) => app::services::metrics::paired_evaluation(
+            pool,
+            task_id,
+            &definition,
+            current,
+            report.candidate_config,
+        )
         .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let baseline_figures = match report.baseline_config {
-        Some(config) => figures(config).await.ok(),
+        .map_err(|error| anyhow::anyhow!("{error}"))?,
         None => None,
     };
-    print!(
-        "{}",
-        table(&report, baseline_figures.as_ref(), &candidate_figures)
-    );
+    match paired {
+        Some(paired) => print!("{}", paired_table(&report, &paired)),
+        None => {
+            let query = MetricsQuery {
+                judge_config: Some(report.candidate_config),
+                ..MetricsQuery::default()
+            };
+            let candidate = app::services::metrics::task_metrics(pool, &args.task, &query)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            print!("{}", alone_table(&report, &candidate));
+        }
+    }
     Ok(())
 }
 
@@ -97,44 +109,82 @@ fn read_prompts(path: &Path) -> anyhow::Result<PromptOverrides> {
 
 /// Table 9: accuracy, precision, recall and F1 per criterion, the current judge above the
 /// candidate.
-fn table(report: &EvalReport, baseline: Option<&TaskMetrics>, candidate: &TaskMetrics) -> String {
-    let mut out = format!(
-        "Evaluation {} on `{}`: {} items judged by the candidate in this run ({} unreadable or failed).\n\
-         Agreement with the final human verdicts on audit and golden items; pass is the positive class.\n\n",
-        report.evaluation_id, candidate.task, report.judged, report.errors
-    );
+/// Both judges on the same items, criterion by criterion, then the paired difference.
+fn paired_table(report: &EvalReport, paired: &PairedEvaluation) -> String {
+    let comparison = &paired.comparison;
+    let mut out = header(report);
     out += &format!(
-        "{:<16} {:<46} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
-        "criterion", "judge", "items", "accuracy", "precision", "recall", "F1"
+        "Both judges on the same {} reviewed items (census and audit); agreement with the final \
+         human verdicts; pass is the positive class.\n\n",
+        comparison.items
     );
-    let rows = |metrics: &TaskMetrics| -> Vec<CriterionAgreement> {
-        std::iter::once(metrics.overall.clone())
-            .chain(metrics.criteria.iter().cloned())
-            .collect()
-    };
-    let name = |metrics: &TaskMetrics, role: &str| {
-        metrics.judge_config.as_ref().map_or_else(
-            || format!("{role} (none)"),
-            |c| format!("{role} {} {}", c.model, c.mode),
-        )
-    };
-    let candidate_rows = rows(candidate);
-    let baseline_rows = baseline.map(rows);
-    for (index, row) in candidate_rows.iter().enumerate() {
-        let criterion = row.criterion.clone().unwrap_or_else(|| "overall".into());
-        if let (Some(baseline), Some(baseline_rows)) = (baseline, &baseline_rows) {
-            out += &line(
-                &criterion,
-                &name(baseline, "current"),
-                &baseline_rows[index],
-            );
-        }
-        out += &line(&criterion, &name(candidate, "candidate"), row);
+    out += &columns();
+    for (current, candidate) in paired.current.iter().zip(&paired.candidate) {
+        let criterion = current
+            .criterion
+            .clone()
+            .unwrap_or_else(|| "overall".into());
+        out += &line(
+            &criterion,
+            &format!("current {}", report.baseline_label),
+            current,
+        );
+        out += &line(
+            &criterion,
+            &format!("candidate {}", report.candidate_label),
+            candidate,
+        );
     }
-    if baseline.is_none() {
-        out += "\nThe task's current judge has no judgments on these items to compare with.\n";
+    let interval = comparison.difference_interval;
+    out += &format!(
+        "\nOverall verdict, candidate − current: {:+.4} (95% interval {:+.4} to {:+.4}); \
+         the judges disagree on {} items ({} for the current judge, {} for the candidate); \
+         exact McNemar p = {:.4}: {}.\n",
+        comparison.difference,
+        interval.lower,
+        interval.upper,
+        comparison.outcomes.only_current + comparison.outcomes.only_candidate,
+        comparison.outcomes.only_current,
+        comparison.outcomes.only_candidate,
+        comparison.p_value,
+        if comparison.significant() {
+            "the difference is real at the 5% level"
+        } else {
+            "not significant at the 5% level: the two may be equally good"
+        }
+    );
+    out
+}
+
+/// The candidate alone, when the task has no judge to compare with.
+fn alone_table(report: &EvalReport, candidate: &TaskMetrics) -> String {
+    let mut out = header(report);
+    out += "The task's current judge has no judgments on these items to compare with; the \
+            candidate's agreement with the final human verdicts over the stream:\n\n";
+    out += &columns();
+    for row in std::iter::once(&candidate.overall).chain(&candidate.criteria) {
+        let criterion = row.criterion.clone().unwrap_or_else(|| "overall".into());
+        out += &line(
+            &criterion,
+            &format!("candidate {}", report.candidate_label),
+            row,
+        );
     }
     out
+}
+
+fn header(report: &EvalReport) -> String {
+    format!(
+        "Evaluation {}: {} items judged by the candidate in this run ({} unreadable or failed).\n",
+        report.evaluation_id, report.judged, report.errors
+    )
+}
+
+fn columns() -> String {
+    format!(
+        "{:<16} {:<46} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
+        "criterion", "judge", "items", "accuracy", "precision", "recall", "F1"
+    )
 }
 
 fn line(criterion: &str, judge: &str, row: &CriterionAgreement) -> String {

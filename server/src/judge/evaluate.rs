@@ -1,6 +1,7 @@
 //! `cojudge judge eval`: a candidate judge configuration (model, mode, confidence method,
-//! samples, prompt) tried on a task's unbiased reviewed items: audit and golden items with a
-//! final human verdict. Its answers are stored as judgments with source `evaluation`, so the
+//! samples, prompt) tried on the items the task's judge is measured on: reviewed items of the
+//! stream (routed to people by the census below the threshold or by the audit) with a final
+//! human verdict, a seeded sample of them when there are more than the limit. Its answers are stored as judgments with source `evaluation`, so the
 //! agreement counters compare them with the humans exactly as they do the task's judge; items are
 //! never re-routed and no verdict changes. The run is recorded in `judge_evaluations`, which the
 //! metrics page lists and from which an admin can promote the candidate.
@@ -56,16 +57,27 @@ pub struct EvalReport {
     pub judged: usize,
     /// Items whose answers could not be read or whose calls failed.
     pub errors: usize,
+    /// The current judge and the candidate as people name them: model and mode.
+    pub baseline_label: String,
+    pub candidate_label: String,
 }
 
-/// Runs `candidate` on up to `limit` unbiased reviewed items of `task`, `concurrency` at a time.
+/// Which items a run judges: at most `limit`, drawn in an order seeded by `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalSample {
+    pub limit: i64,
+    pub seed: i64,
+}
+
+/// Runs `candidate` on a sample of the items `task`'s judge is measured on, `concurrency` at a
+/// time.
 pub async fn evaluate(
     pool: &PgPool,
     assessor: &Assessor,
     prices: Option<(f64, f64)>,
     task: &str,
     candidate: &Candidate,
-    limit: i64,
+    sample: EvalSample,
     concurrency: usize,
 ) -> anyhow::Result<EvalReport> {
     let (task_id, rubric_version, current) = app::db::tasks::current_definition(pool, task)
@@ -89,8 +101,15 @@ pub async fn evaluate(
         rubric_version,
     };
     let evaluation_id = evaluations::start(pool, &run).await?;
-    let items =
-        evaluations::unjudged_reviewed_items(pool, task_id, candidate_config, limit).await?;
+    let items = evaluations::unjudged_reviewed_items(
+        pool,
+        task_id,
+        baseline_config,
+        candidate_config,
+        sample.limit,
+        sample.seed,
+    )
+    .await?;
     let assessor = Assessor {
         model,
         ..assessor.clone()
@@ -143,5 +162,7 @@ pub async fn evaluate(
         baseline_config,
         judged,
         errors,
+        baseline_label: format!("{} {}", baseline.model, baseline.mode),
+        candidate_label: format!("{} {}", key.model, key.mode),
     })
 }

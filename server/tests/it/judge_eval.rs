@@ -9,7 +9,12 @@ use app::db::task_settings::{promote_judge, VersionError};
 use app::domain::ReviewPurpose;
 use app::views::metrics::{MetricsQuery, Sample};
 use cojudge::judge::assess::Assessor;
-use cojudge::judge::evaluate::{evaluate, Candidate};
+use cojudge::judge::evaluate::{evaluate, Candidate, EvalSample};
+
+const SAMPLE: EvalSample = EvalSample {
+    limit: 100,
+    seed: 0,
+};
 use fake_openai::{FakeOpenAi, Reply};
 use sqlx::PgPool;
 use std::time::Duration;
@@ -81,7 +86,7 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
         model: Some("candidate-model".into()),
         ..Candidate::default()
     };
-    let report = evaluate(&pool, &assessor, None, "tag", &candidate, 100, 4)
+    let report = evaluate(&pool, &assessor, None, "tag", &candidate, SAMPLE, 4)
         .await
         .unwrap();
     assert_eq!((report.judged, report.errors), (6, 0));
@@ -95,6 +100,29 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     assert!((accuracy(&pool, baseline).await - 4.0 / 6.0).abs() < 1e-12);
     assert!((accuracy(&pool, report.candidate_config).await - 2.0 / 6.0).abs() < 1e-12);
 
+    // The metrics page compares the two on exactly the same six items.
+    let page = app::services::metrics::task_metrics(&pool, "tag", &MetricsQuery::default())
+        .await
+        .unwrap();
+    let paired = page.evaluations[0]
+        .paired
+        .as_ref()
+        .expect("a paired comparison");
+    assert_eq!(page.evaluations[0].baseline_config, Some(baseline));
+    assert_eq!(paired.comparison.items, 6);
+    assert_eq!(
+        (
+            paired.comparison.outcomes.only_current,
+            paired.comparison.outcomes.only_candidate
+        ),
+        (4, 2)
+    );
+    assert!((paired.comparison.p_value - 44.0 / 64.0).abs() < 1e-12);
+    assert!(!paired.comparison.significant());
+    assert_eq!(paired.current[0].pairs, 6);
+    assert!((paired.candidate[0].accuracy.as_ref().unwrap().value - 2.0 / 6.0).abs() < 1e-12);
+    assert_eq!(paired.current.len(), 1 + TAG_CRITERIA.len());
+
     // Nothing about the items changed: no routing, no verdict, states as they were.
     let routed_after = count(&pool, "routing_decisions").await;
     assert_eq!(routed_after, routed_before);
@@ -104,7 +132,7 @@ async fn a_candidate_is_compared_on_the_audited_items_without_touching_them_and_
     assert_eq!(human_verdicts, 6);
 
     // A second run asks nothing again.
-    let again = evaluate(&pool, &assessor, None, "tag", &candidate, 100, 4)
+    let again = evaluate(&pool, &assessor, None, "tag", &candidate, SAMPLE, 4)
         .await
         .unwrap();
     assert_eq!(
@@ -203,6 +231,14 @@ async fn the_cli_prints_table_9_for_the_current_judge_and_the_candidate() {
             && overall[1].contains("0.3333"),
         "{printed}"
     );
+    // On the same six items: right on four against two, six disagreements in all, which is
+    // too few to call (exact McNemar: 2 · P(X ≤ 2 | 6, ½) = 44/64).
+    assert!(printed.contains("same 6 reviewed items"), "{printed}");
+    assert!(
+        printed.contains("candidate − current: -0.3333"),
+        "{printed}"
+    );
+    assert!(printed.contains("p = 0.6875: not significant"), "{printed}");
 
     let wrong = cojudge(
         &url,

@@ -41,14 +41,14 @@ impl PairedComparison {
 }
 
 impl PairedOutcomes {
-    /// Adds one item: whether each judge matched people's verdict.
-    pub fn add(&mut self, current_right: bool, candidate_right: bool) {
-        match (current_right, candidate_right) {
-            (true, true) => self.both_right += 1,
-            (true, false) => self.only_current += 1,
-            (false, true) => self.only_candidate += 1,
-            (false, false) => self.both_wrong += 1,
-        }
+    /// Adds `items` items on which each judge did or did not match people's verdict.
+    pub fn add(&mut self, current_right: bool, candidate_right: bool, items: u64) {
+        *match (current_right, candidate_right) {
+            (true, true) => &mut self.both_right,
+            (true, false) => &mut self.only_current,
+            (false, true) => &mut self.only_candidate,
+            (false, false) => &mut self.both_wrong,
+        } += items;
     }
 
     fn items(&self) -> u64 {

@@ -5,29 +5,26 @@ use super::format::{cell, decimal, percent};
 use crate::views::metrics::{AnnotatorAgreement, CriterionAgreement, Estimate};
 use leptos::prelude::*;
 
-fn name(row: &CriterionAgreement) -> String {
+fn row_name(row: &CriterionAgreement) -> String {
     row.criterion
         .clone()
         .unwrap_or_else(|| "Overall verdict".into())
 }
 
-/// The table; `golden` marks the golden items' own table (rows `golden-row` rather than
-/// `agreement-row`).
+/// The table; `name` tells its rows and itself apart from the main table's in tests (`NAME-row`
+/// and `NAME-table`; `agreement` by default).
 #[component]
 pub fn AgreementTable(
     overall: CriterionAgreement,
     criteria: Vec<CriterionAgreement>,
-    #[prop(optional)] golden: bool,
+    #[prop(optional)] name: Option<&'static str>,
 ) -> impl IntoView {
-    let row_id = if golden {
-        "golden-row"
-    } else {
-        "agreement-row"
-    };
+    let name = name.unwrap_or("agreement");
+    let row_id = format!("{name}-row");
     let rows = std::iter::once(overall).chain(criteria).map(|row| {
         view! {
-            <tr data-testid=row_id data-criterion=row.criterion.clone().unwrap_or_default()>
-                <th scope="row">{name(&row)}</th>
+            <tr data-testid=row_id.clone() data-criterion=row.criterion.clone().unwrap_or_default()>
+                <th scope="row">{row_name(&row)}</th>
                 <td class="num" data-testid="pairs">{row.pairs}</td>
                 <td class="num" data-testid="accuracy">{percent(&row.accuracy)}</td>
                 <td class="num">{percent(&row.precision)}</td>
@@ -38,7 +35,7 @@ pub fn AgreementTable(
         }
     });
     view! {
-        <table class="table" data-testid=if golden { "golden-table" } else { "agreement-table" }>
+        <table class="table" data-testid=format!("{name}-table")>
             <thead>
                 <tr>
                     <th scope="col">"Criterion"</th>
@@ -84,7 +81,7 @@ pub fn ConfusionMatrices(
             .collect_view();
         view! {
             <table class="table confusion" data-testid="confusion">
-                <caption>{name(&row)}</caption>
+                <caption>{row_name(&row)}</caption>
                 <thead><tr><td></td>{header}</tr></thead>
                 <tbody>{body}</tbody>
             </table>

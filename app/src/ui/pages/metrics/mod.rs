@@ -160,7 +160,7 @@ fn MetricsBody(
             <section class="card" data-testid="golden-agreement">
                 <h2>"On golden items"</h2>
                 <p class="muted small">"The judge against the team's known labels on the golden items it judged: items of known truth, chosen by the team rather than drawn from the stream, so counted apart and never mixed into the figures above. Unweighted; intervals as above."</p>
-                <AgreementTable overall=golden.overall criteria=golden.criteria golden=true/>
+                <AgreementTable overall=golden.overall criteria=golden.criteria name="golden"/>
             </section>
         })}
         <section class="card">
