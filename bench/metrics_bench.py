@@ -10,8 +10,8 @@ the triggers of migration 0008 keep `agreement_pairs` and the counters as the ve
 The same verdict rows are also inserted into a plain copy of `verdicts` without triggers, so the
 cost of keeping the counters shows as a ratio.
 
-Then `cojudge serve` answers `GET /api/v1/tasks/tag/metrics` (trainer token; unbiased sample and
-all reviewed items) and `POST /api/metrics/task` (the page's server function, signed in), each
+Then `cojudge serve` answers `GET /api/v1/tasks/tag/metrics` (trainer token; the stream-wide
+figures, the default, and the unweighted audit-only and all-reviewed views) and `POST /api/metrics/task` (the page's server function, signed in), each
 --requests times in a row, timed by the client on localhost and by the server (Server-Timing).
 Standard library only.
 
@@ -57,8 +57,10 @@ def main():
         token = next(line for line in created.split() if line.startswith("cjt_"))
         cookie = sign_in(args.port)
         rows = [
-            measure(args, "GET /api/v1/tasks/tag/metrics (unbiased sample)",
+            measure(args, "GET /api/v1/tasks/tag/metrics (the stream, weighted: the default)",
                     lambda c: get(c, "/api/v1/tasks/tag/metrics", token)),
+            measure(args, "GET /api/v1/tasks/tag/metrics?sample=unbiased",
+                    lambda c: get(c, "/api/v1/tasks/tag/metrics?sample=unbiased", token)),
             measure(args, "GET /api/v1/tasks/tag/metrics?sample=all_reviewed",
                     lambda c: get(c, "/api/v1/tasks/tag/metrics?sample=all_reviewed", token)),
             measure(args, "POST /api/metrics/task (the page's server function)",
@@ -224,7 +226,7 @@ def get(connection, path, token):
 
 
 def server_fn(connection, cookie):
-    body = json.dumps({"task": "tag", "query": {"sample": "unbiased", "judge_config": None, "target_agreement": 0.95}})
+    body = json.dumps({"task": "tag", "query": {"sample": "stream", "judge_config": None, "target_agreement": 0.95}})
     connection.request("POST", "/api/metrics/task", body=body, headers={
         "Content-Type": "application/json", "Accept": "application/json", "Cookie": cookie,
         "Origin": connection.origin})
