@@ -90,10 +90,13 @@ fn Recommendation(
             </p>
             <p data-testid="guarantee">
                 {format!(
-                    "What is guaranteed: auto-accepted verdicts agree with people at least {:.0}% of the time, with {:.0}% confidence, over the items this {} has seen. The {} thresholds tested from the top down were certified together (fixed-sequence testing), so looking at many thresholds does not weaken the promise. It says nothing about items unlike those seen so far.",
+                    "What is guaranteed: auto-accepted verdicts agree with people at least {:.0}% of the time, with {:.0}% confidence, over the items this {} has seen. {} (fixed-sequence testing), so looking at many thresholds does not weaken the promise. It says nothing about items unlike those seen so far.",
                     target * 100.0, best.confidence_level * 100.0,
                     if calibration.sample == Sample::Stream { "task" } else { "sample" },
-                    best.thresholds_tested)}
+                    match best.thresholds_tested {
+                        1 => "One threshold was tested, the first with enough reviewed items".to_string(),
+                        tested => format!("The {tested} thresholds tested from the top down were certified together"),
+                    })}
             </p>
             {(can_apply && !same).then(|| view! {
                 <button class="button primary" data-testid="apply-threshold" disabled=move || apply.pending().get()
