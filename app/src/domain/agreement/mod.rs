@@ -38,9 +38,7 @@ pub use interval::{
     wilson_interval, wilson_interval_effective, wilson_interval_with_z, Interval, Z_95,
 };
 pub use krippendorff::{krippendorff_alpha, CoincidenceMatrix, MeasurementLevel};
-pub use paired::{
-    compare_paired, mcnemar_exact, paired_accuracies, PairedComparison, PairedOutcomes,
-};
+pub use paired::{compare_paired, mcnemar_exact, PairedComparison, PairedOutcomes};
 pub use pairwise::{pairwise_cohen_kappa, AnnotatorLabel, PairwiseKappa};
 pub use risk_coverage::{
     recommend_threshold, risk_coverage_curve, RiskCoveragePoint, ThresholdRecommendation,

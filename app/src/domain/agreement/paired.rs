@@ -2,7 +2,7 @@
 //! and the exact McNemar test of whether it is real (`shared/MEASUREMENT.md`). Scoring both on
 //! the same items keeps the items' difficulty out of the difference.
 
-use super::{wilson_interval, Interval, Z_95};
+use super::{Interval, Z_95};
 use serde::{Deserialize, Serialize};
 
 /// How two judges fared on the same items against people's verdicts.
@@ -99,15 +99,6 @@ pub fn mcnemar_exact(b: u64, c: u64) -> f64 {
         tail += (ln_choose + ln_half_n).exp();
     }
     (2.0 * tail).min(1.0)
-}
-
-/// Each judge's accuracy on the shared items with its Wilson interval.
-pub fn paired_accuracies(outcomes: &PairedOutcomes) -> (Option<Interval>, Option<Interval>) {
-    let n = outcomes.items();
-    (
-        wilson_interval(outcomes.both_right + outcomes.only_current, n),
-        wilson_interval(outcomes.both_right + outcomes.only_candidate, n),
-    )
 }
 
 #[cfg(test)]
